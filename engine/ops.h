@@ -1,0 +1,54 @@
+// The differentiable operations, in the style of torch.nn.functional. Each
+// one checks its arguments (a wrong shape is an Error naming the op and the
+// shapes), runs the forward kernel of the input's device, and records the
+// backward closure for autograd. All tensors of one call share one device.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace cudagrad {
+
+// x (N, C_in, H, W), weight (C_out, C_in/groups, k, k), bias (C_out) or undefined.
+// groups == C_in == C_out takes the dedicated depthwise kernels.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride = 1,
+              int padding = 0, int groups = 1);
+
+// x (N, C, H, W); gamma, beta, running_mean, running_var (C). In training the
+// batch statistics normalize x and the running statistics are updated in place
+// (momentum as PyTorch: running = (1-m) running + m batch, unbiased variance);
+// in evaluation the running statistics normalize x.
+Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                    const Tensor& running_mean, const Tensor& running_var, bool training,
+                    float momentum = 0.1f, float eps = 1e-5f);
+
+// Inverted dropout: in training each element is zeroed with probability p and
+// the rest scaled by 1/(1-p); the mask is a function of (seed, offset + index).
+// In evaluation (or p == 0) returns x unchanged.
+Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed, uint64_t offset);
+
+Tensor relu(const Tensor& x);
+Tensor max_pool2d(const Tensor& x, int kernel, int stride, int padding = 0);
+Tensor avg_pool2d(const Tensor& x, int kernel, int stride, int padding = 0);
+Tensor global_avg_pool2d(const Tensor& x);  // (N, C, H, W) -> (N, C)
+
+// x (N, in), weight (out, in), bias (out) or undefined -> (N, out)
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+Tensor add(const Tensor& a, const Tensor& b);  // same shapes (residual connections)
+Tensor concat_channels(const std::vector<Tensor>& xs);  // along dimension 1
+Tensor flatten(const Tensor& x);                        // (N, ...) -> (N, rest), a view
+
+Tensor log_softmax(const Tensor& x);  // over the last dimension of (N, K)
+
+// Weighted negative log-likelihood of log-probabilities (N, K), with exactly
+// PyTorch's reduction: sum_i w[t_i] nll_i / sum_i w[t_i]; weights (K) or
+// undefined for all ones; label smoothing e in [0, 1). Returns a scalar.
+Tensor nll_loss(const Tensor& logp, const std::vector<int32_t>& targets, const Tensor& weights,
+                float label_smoothing = 0.f);
+// log_softmax followed by nll_loss: torch.nn.functional.cross_entropy.
+Tensor cross_entropy(const Tensor& logits, const std::vector<int32_t>& targets,
+                     const Tensor& weights, float label_smoothing = 0.f);
+
+}  // namespace cudagrad

@@ -1,0 +1,54 @@
+// One gradient checker for every op test (after Caffe's GradientChecker).
+//
+// For f(inputs) -> y, it projects y onto a fixed random tensor r so that
+// L = sum(y * r) is a scalar, gets dL/dx for every input from autograd, and
+// compares each (sampled) element with the central difference
+//   (L(x + h) - L(x - h)) / 2h,
+// where L is summed in double. The error is |analytic - numeric| / max(1,
+// |analytic|, |numeric|): relative for large gradients, absolute below 1.
+//
+// Points near a kink (ReLU at 0, a max-pool tie, a dropout mask) show up as
+// one-sided differences (L(x+h)-L(x))/h and (L(x)-L(x-h))/h that disagree;
+// with skip_kinks they are skipped and counted instead of failing.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace cudagrad {
+namespace testing {
+
+struct GradCheckOptions {
+  double step = 1e-2;            // h, in the inputs' units
+  double tolerance = 1e-3;       // allowed error (see above)
+  int max_checks_per_input = 60;  // sampled elements per input, to bound the cost
+  bool skip_kinks = false;
+  double kink_threshold = 0.1;   // one-sided slopes this far apart mark a kink
+  uint64_t seed = 1234;
+};
+
+struct GradCheckResult {
+  double worst_error = 0;       // the largest error seen
+  std::string worst_where;      // "input 1 [37]: analytic 0.12 numeric 0.1203"
+  int checked = 0, skipped = 0;
+  bool passed = true;
+};
+
+using TensorFunction = std::function<Tensor(const std::vector<Tensor>& inputs)>;
+
+// inputs: CPU tensors; those with requires_grad are checked. f must be
+// deterministic (same inputs, same output).
+GradCheckResult check_gradients(const TensorFunction& f, const std::vector<Tensor>& inputs,
+                                const GradCheckOptions& options = {});
+
+// Runs check_gradients and reports through doctest: one CHECK on `passed`,
+// with the worst error printed as a fraction of the tolerance.
+void expect_gradients_match(const std::string& label, const TensorFunction& f,
+                            const std::vector<Tensor>& inputs,
+                            const GradCheckOptions& options = {});
+
+}  // namespace testing
+}  // namespace cudagrad
