@@ -53,19 +53,22 @@ static void accumulate_grad(TensorImpl* t, Tensor g, const std::string& op) {
 }
 
 // Tensors reachable from root through grad_fn edges, each after every tensor
-// computed from it (so reversed, each tensor comes before its inputs).
-static std::vector<TensorImpl*> topological_order(TensorImpl* root) {
-  std::vector<TensorImpl*> order;
+// computed from it (so reversed, each tensor comes before its inputs). The
+// order holds owning pointers: releasing a node during backward drops the
+// graph's references, and the tensors must outlive the loop.
+using ImplPtr = std::shared_ptr<TensorImpl>;
+static std::vector<ImplPtr> topological_order(const ImplPtr& root) {
+  std::vector<ImplPtr> order;
   std::unordered_set<TensorImpl*> visited;
   // Iterative depth-first search: deep networks would overflow a recursive one.
-  std::vector<std::pair<TensorImpl*, size_t>> stack{{root, 0}};
-  visited.insert(root);
+  std::vector<std::pair<ImplPtr, size_t>> stack{{root, 0}};
+  visited.insert(root.get());
   while (!stack.empty()) {
     auto& [t, next_input] = stack.back();
     Node* node = t->grad_fn.get();
     if (node && next_input < node->inputs.size()) {
-      TensorImpl* in = node->inputs[next_input++].impl();
-      if (in && visited.insert(in).second) stack.push_back({in, 0});
+      ImplPtr in = node->inputs[next_input++].impl_ptr();
+      if (in && visited.insert(in.get()).second) stack.push_back({in, 0});
     } else {
       order.push_back(t);
       stack.pop_back();
@@ -85,9 +88,9 @@ static void run_backward(const Tensor& root, const Tensor& grad_output, bool ret
   }
   accumulate_grad(root.impl(), grad_output, "backward seed");  // callers pass a fresh tensor
 
-  std::vector<TensorImpl*> order = topological_order(root.impl());
+  std::vector<ImplPtr> order = topological_order(root.impl_ptr());
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    TensorImpl* t = *it;
+    TensorImpl* t = it->get();
     Node* node = t->grad_fn.get();
     if (!node) continue;  // a leaf: its gradient stays in t->grad
     CG_CHECK(!node->released, "backward() reached '" << node->name

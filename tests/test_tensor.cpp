@@ -38,7 +38,7 @@ TEST_CASE("reshape and flatten are views that share storage") {
   CHECK_FALSE(t.clone().same_storage(t));
 }
 
-TEST_CASE("generator: same seed, same numbers; normal has mean 0 and stddev 1") {
+TEST_CASE("generator: same seed gives the same numbers, and normal() has mean 0 and stddev 1") {
   Generator a(5), b(5), c(6);
   for (int i = 0; i < 10; ++i) {
     float x = a.uniform();
