@@ -27,7 +27,7 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
                               float* running_var, float* y, float* save_mean, float* save_invstd) {
   const int HW = s.H * s.W;
   const double M = static_cast<double>(s.N) * HW;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * HW >= kMinParallelWork)
   for (int c = 0; c < s.C; ++c) {
     double sum = 0;
     for (int n = 0; n < s.N; ++n) {
@@ -63,10 +63,11 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
 }
 
 void batch_norm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma,
-                             const float* beta, const float* running_mean,
-                             const float* running_var, float eps, float* y) {
+                             const float* beta, const float* running_mean, const float* running_var,
+                             float eps, float* y) {
   const int HW = s.H * s.W;
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp parallel for schedule(static) \
+    collapse(2) if (int64_t(s.N) * s.C * HW >= kMinParallelWork)
   for (int n = 0; n < s.N; ++n)
     for (int c = 0; c < s.C; ++c) {
       const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
@@ -85,7 +86,7 @@ void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* 
                          float* dx, float* dgamma, float* dbeta) {
   const int HW = s.H * s.W;
   const double M = static_cast<double>(s.N) * HW;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * HW >= kMinParallelWork)
   for (int c = 0; c < s.C; ++c) {
     const float mean = save_mean[c], invstd = save_invstd[c];
     double sum_dy = 0, sum_dy_xhat = 0;

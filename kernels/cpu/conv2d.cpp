@@ -79,10 +79,12 @@ bool parallel_over_images(const Conv2dShape& s) { return s.N >= max_threads(); }
 }  // namespace
 
 // x (N, C_in, H, W), w (C_out, C_in/G, k, k), b (C_out) nullable, y (N, C_out, H_out, W_out)
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b,
+                    float* y) {
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(), HW = static_cast<int64_t>(s.H) * s.W;
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
+                HW = static_cast<int64_t>(s.H) * s.W;
 #pragma omp parallel for schedule(static) if (parallel_over_images(s))
   for (int n = 0; n < s.N; ++n) {
     for (int g = 0; g < s.groups; ++g) {
@@ -106,7 +108,8 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(), HW = static_cast<int64_t>(s.H) * s.W;
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
+                HW = static_cast<int64_t>(s.H) * s.W;
 #pragma omp parallel for schedule(static) if (parallel_over_images(s))
   for (int n = 0; n < s.N; ++n) {
     for (int g = 0; g < s.groups; ++g) {
@@ -132,7 +135,8 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
                             float* db) {
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(), HW = static_cast<int64_t>(s.H) * s.W;
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
+                HW = static_cast<int64_t>(s.H) * s.W;
   const int64_t weights = s.C_out * K;
   const int threads = parallel_over_images(s) ? max_threads() : 1;
   std::vector<float*> partial(threads);  // each thread's scratch: dw then db
