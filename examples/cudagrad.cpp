@@ -11,10 +11,14 @@
 
 #include "engine/error.h"
 #include "examples/train_toy.h"
+#include "examples/commands.h"
+#include "examples/flags.h"
 #include "layers/summary.h"
 #include "models/registry.h"
 
 namespace {
+
+using namespace cudagrad::cli;
 
 void print_usage() {
   std::printf(
@@ -23,57 +27,12 @@ void print_usage() {
       "  train    train a network; with no --data, the tiny CNN on a generated toy problem\n"
       "           options: --steps N (200) --batch N (32) --lr X (0.01) --seed N (1)\n"
       "  summary  print a model's layers, output shapes, parameters and FLOPs\n"
+      "  bench-layers  forward and backward milliseconds per layer on the CPU\n"
+      "           --model NAME [--batch 16] [--input 224] [--steps 3] [--reference 1]\n"
       "           options: --model lenet|resnet18|resnet34|resnet50|mobilenet (required)\n"
       "                    --classes N (7) --input SIDE (224)\n"
       "                    --width X (1.0, mobilenet) --head pooled|dense (pooled, mobilenet)\n"
       "  help     this text\n");
-}
-
-// "--name value" pairs. Each command lists the flags it accepts; an unknown
-// or repeated flag, or one without a value, is an error.
-using Flags = std::map<std::string, std::string>;
-
-Flags parse_flags(const std::vector<std::string>& args, const std::vector<std::string>& accepted) {
-  Flags flags;
-  for (size_t i = 0; i < args.size(); i += 2) {
-    const std::string& flag = args[i];
-    bool known = false;
-    for (const std::string& a : accepted) known = known || a == flag;
-    CG_CHECK(known, "unknown option " << flag << " (see 'cudagrad help')");
-    CG_CHECK(i + 1 < args.size(), flag << " needs a value");
-    CG_CHECK(flags.count(flag) == 0, flag << " is given twice");
-    flags[flag] = args[i + 1];
-  }
-  return flags;
-}
-
-long int_flag(const Flags& flags, const std::string& flag, long fallback, long low, long high) {
-  auto it = flags.find(flag);
-  if (it == flags.end()) return fallback;
-  const std::string& value = it->second;
-  char* end = nullptr;
-  long v = std::strtol(value.c_str(), &end, 10);
-  CG_CHECK(end && *end == '\0' && !value.empty(), flag << " expects an integer, got '" << value << "'");
-  CG_CHECK(v >= low && v <= high, flag << " must be in [" << low << ", " << high << "], got " << v);
-  return v;
-}
-
-// A number in the open interval (low, high).
-float float_flag(const Flags& flags, const std::string& flag, float fallback, float low,
-                 float high) {
-  auto it = flags.find(flag);
-  if (it == flags.end()) return fallback;
-  char* end = nullptr;
-  float v = std::strtof(it->second.c_str(), &end);
-  CG_CHECK(end && *end == '\0' && !it->second.empty() && v > low && v < high,
-           flag << " expects a number in (" << low << ", " << high << "), got '" << it->second
-                << "'");
-  return v;
-}
-
-std::string string_flag(const Flags& flags, const std::string& flag, const std::string& fallback) {
-  auto it = flags.find(flag);
-  return it == flags.end() ? fallback : it->second;
 }
 
 int train(const Flags& flags) {
@@ -116,6 +75,8 @@ int run(int argc, char** argv) {
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "train") return train(parse_flags(rest, {"--steps", "--batch", "--lr", "--seed"}));
+  if (command == "bench-layers")
+    return bench_layers(parse_flags(rest, {"--model", "--batch", "--input", "--steps", "--reference"}));
   if (command == "summary")
     return summary(parse_flags(rest, {"--model", "--classes", "--input", "--width", "--head"}));
   CG_FAIL("unknown command '" << command << "' (see 'cudagrad help')");

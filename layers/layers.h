@@ -228,7 +228,7 @@ class Sequential : public Module {
   }
   Tensor forward(const Tensor& x) override {
     Tensor y = x;
-    for (const auto& [name, m] : children()) y = m->forward(y);
+    for (const auto& [name, m] : children()) y = (*m)(y);
     return y;
   }
   std::string kind() const override { return "Sequential"; }

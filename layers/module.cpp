@@ -1,8 +1,16 @@
 #include "layers/module.h"
 
+#include "engine/autograd.h"
+
 #include "engine/error.h"
 
 namespace cudagrad {
+
+Tensor Module::operator()(const Tensor& x) {
+  if (scope_name_.empty()) return forward(x);  // the root: names start below it
+  LayerScope scope(scope_name_);
+  return forward(x);
+}
 
 Tensor& Module::register_parameter(const std::string& name, Tensor t) {
   t.set_requires_grad(true);

@@ -25,7 +25,10 @@ class Module {
  public:
   virtual ~Module() = default;
   virtual Tensor forward(const Tensor& x) = 0;
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  // forward() inside a LayerScope of the name this module was registered
+  // under, so autograd nodes, errors and profiles name the layer. Containers
+  // call their children this way.
+  Tensor operator()(const Tensor& x);
   virtual std::string kind() const = 0;  // "Conv2d", "Sequential", ...
   // The settings that tell two layers of one kind apart, for the summary:
   // "3->64, 7x7, stride 2, pad 3, no bias". Empty when there are none.
@@ -65,6 +68,7 @@ class Module {
   template <typename M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
     children_.emplace_back(name, m);
+    m->scope_name_ = name;
     return m;
   }
 
@@ -74,6 +78,7 @@ class Module {
   NamedTensors parameters_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
+  std::string scope_name_;  // the name the parent registered it under
 };
 
 // One leaf layer met by a shape trace, in forward order.

@@ -34,8 +34,8 @@ class ResidualBlock : public Module {
  public:
   Tensor forward(const Tensor& x) override {
     Tensor out = residual(x);
-    Tensor shortcut = downsample_ ? downsample_->forward(x) : x;
-    return relu_->forward(add(out, shortcut));
+    Tensor shortcut = downsample_ ? (*downsample_)(x) : x;
+    return (*relu_)(add(out, shortcut));
   }
   Shape infer_shape(const Shape& in, ShapeTrace& trace) const override {
     Shape out = residual_shape(in, trace);
@@ -77,8 +77,8 @@ class BasicBlock : public ResidualBlock {
 
  protected:
   Tensor residual(const Tensor& x) override {
-    Tensor y = relu_->forward(bn1_->forward(conv1_->forward(x)));
-    return bn2_->forward(conv2_->forward(y));
+    Tensor y = (*relu_)((*bn1_)((*conv1_)(x)));
+    return (*bn2_)((*conv2_)(y));
   }
   Shape residual_shape(const Shape& in, ShapeTrace& trace) const override {
     Shape s = trace.through("conv1", *conv1_, in);
@@ -111,9 +111,9 @@ class Bottleneck : public ResidualBlock {
 
  protected:
   Tensor residual(const Tensor& x) override {
-    Tensor y = relu_->forward(bn1_->forward(conv1_->forward(x)));
-    y = relu_->forward(bn2_->forward(conv2_->forward(y)));
-    return bn3_->forward(conv3_->forward(y));
+    Tensor y = (*relu_)((*bn1_)((*conv1_)(x)));
+    y = (*relu_)((*bn2_)((*conv2_)(y)));
+    return (*bn3_)((*conv3_)(y));
   }
   Shape residual_shape(const Shape& in, ShapeTrace& trace) const override {
     Shape s = trace.through("conv1", *conv1_, in);
