@@ -17,13 +17,6 @@ size_t line_end_length(const std::string& text, size_t i) {
   return (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
 }
 
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 int CsvTable::find_column(const std::string& name) const {
@@ -106,7 +99,7 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
   if (records.empty()) data_error(source, ": the file is empty (expected a header line)");
   CsvTable table;
   table.source = source;
-  for (const auto& name : records[0]) table.header.push_back(trim(name));
+  for (const auto& name : records[0]) table.header.push_back(trim_spaces(name));
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != table.header.size())
       data_error(source, ":", lines[r], ": ", records[r].size() < table.header.size() ? "short" : "long",
@@ -124,6 +117,13 @@ CsvTable read_csv(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) data_error(path, ": read error");
   return parse_csv(text.str(), path);
+}
+
+std::string trim_spaces(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
 }
 
 std::string csv_escape(const std::string& field) {

@@ -33,6 +33,9 @@ CsvTable parse_csv(const std::string& text, const std::string& source);
 // Reads and parses a file; a file that cannot be opened is an error.
 CsvTable read_csv(const std::string& path);
 
+// s without leading and trailing spaces and tabs.
+std::string trim_spaces(const std::string& s);
+
 // Quotes a field for writing when it holds a comma, quote or line break.
 std::string csv_escape(const std::string& field);
 
