@@ -1,5 +1,7 @@
 // The one place that maps a device to the kernel backend that runs on it.
 #pragma once
+#include <vector>
+
 #include "engine/device.h"
 #include "kernels/kernel_table.h"
 
