@@ -69,6 +69,18 @@ void warp(const uint8_t* src, int w, int h, const AugmentParams& d, FillMode fil
       const double sx = a * u + b * v + cx, sy = c * u + e * v + cy;
       const int x0 = static_cast<int>(std::floor(sx)), y0 = static_cast<int>(std::floor(sy));
       const float wx = static_cast<float>(sx - x0), wy = static_cast<float>(sy - y0);
+      uint8_t* out = dst + (static_cast<size_t>(y) * w + x) * 3;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+        // All four neighbours inside: the common case, without fill logic.
+        const uint8_t* p00 = src + (static_cast<size_t>(y0) * w + x0) * 3;
+        const uint8_t* p10 = p00 + static_cast<size_t>(w) * 3;
+        const float w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+        for (int ch = 0; ch < 3; ++ch) {
+          const float v = w00 * p00[ch] + w01 * p00[3 + ch] + w10 * p10[ch] + w11 * p10[3 + ch];
+          out[ch] = static_cast<uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
+        }
+        continue;
+      }
       const int xs[2] = {fill_index(x0, w, fill), fill_index(x0 + 1, w, fill)};
       const int ys[2] = {fill_index(y0, h, fill), fill_index(y0 + 1, h, fill)};
       const float wxs[2] = {1 - wx, wx}, wys[2] = {1 - wy, wy};
@@ -84,7 +96,6 @@ void warp(const uint8_t* src, int w, int h, const AugmentParams& d, FillMode fil
             for (int ch = 0; ch < 3; ++ch) acc[ch] += wt * p[ch];
           }
         }
-      uint8_t* out = dst + (static_cast<size_t>(y) * w + x) * 3;
       for (int ch = 0; ch < 3; ++ch) out[ch] = static_cast<uint8_t>(std::clamp(acc[ch] + 0.5f, 0.0f, 255.0f));
     }
   }
