@@ -73,6 +73,6 @@ std::string error_of(F&& f) {
                                   ? std::string()                                          \
                                   : ::cudagrad_test::shared_data_dir() + "/" + (sub);      \
   if (dir_var.empty() || !std::filesystem::exists(dir_var)) {                              \
-    MESSAGE("skipped: real data not found at " CUDAGRAD_SHARED_DATA_DIR "/" << (sub));     \
+    MESSAGE("skipped: real data not found at " CUDAGRAD_SHARED_DATA_DIR "/" << std::string(sub)); \
     return;                                                                                \
   }

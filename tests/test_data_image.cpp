@@ -175,6 +175,11 @@ TEST_CASE("image: bad files are errors naming the file") {
     huge[sof + 6] = huge[sof + 8] = static_cast<char>(0x60);
     std::string msg = decode_error("huge.jpg", huge, d);
     CHECK(msg == t / "huge.jpg" + ": 60000x60000 pixels is outside 1..16384 per side");
+    // After all those failures this thread's decoder still reads a good file.
+    CHECK(decode_image(t / "good.jpg", d).width == 64);
+    Image big = make_image(600, 450, std::vector<uint8_t>(600 * 450 * 3, 120));
+    write_image(t / "big.jpg", big);
+    CHECK(decode_image(t / "big.jpg", d).width == 600);
   }
   CHECK(decode_error("cut.png", png.substr(0, png.size() / 2), JpegDecoder::automatic)
             .rfind(t / "cut.png" + ": corrupt PNG (", 0) == 0);
