@@ -18,6 +18,16 @@ Loader::Loader(const ImageCache& cache, std::vector<int64_t> indices, LoaderOpti
   for (TtaView v : options_.tta)
     CG_CHECK((v != TtaView::rotate90 && v != TtaView::rotate270) || cache_.width() == cache_.height(),
              "a 90-degree TTA view needs square images, the cache holds " << cache_.width() << "x" << cache_.height());
+  if (options_.class_balanced) {
+    for (int64_t i : indices_) {
+      const int32_t label = cache_.label(i);
+      CG_CHECK(label >= 0, "image " << cache_.image_id(i) << " has label " << label);
+      if (static_cast<size_t>(label) >= by_class_.size()) by_class_.resize(label + 1);
+      by_class_[label].push_back(i);
+    }
+    by_class_.erase(std::remove_if(by_class_.begin(), by_class_.end(), [](const auto& c) { return c.empty(); }),
+                    by_class_.end());
+  }
   for (int t = 0; t < options_.threads; ++t) workers_.emplace_back(&Loader::worker_loop, this);
 }
 
@@ -37,8 +47,13 @@ int64_t Loader::batches_per_epoch() const {
 
 void Loader::start_epoch(int64_t epoch) {
   std::vector<int64_t> order = indices_;
-  if (options_.shuffle) {
-    SplitMix64 rng(mix_seed(options_.seed, static_cast<uint64_t>(epoch), 0x5EEDull));
+  SplitMix64 rng(mix_seed(options_.seed, static_cast<uint64_t>(epoch), 0x5EEDull));
+  if (options_.class_balanced && !by_class_.empty()) {
+    for (auto& slot : order) {
+      const auto& members = by_class_[rng.below(by_class_.size())];
+      slot = members[rng.below(members.size())];
+    }
+  } else if (options_.shuffle) {
     shuffle(order, rng);
   }
   {

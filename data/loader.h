@@ -33,6 +33,11 @@ namespace data {
 struct LoaderOptions {
   int batch_size = 32;
   bool shuffle = true;     // a new order each epoch, from (seed, epoch)
+  // Class-balanced sampling: each epoch draws size() images with
+  // replacement, a class chosen uniformly and then an image of it, so rare
+  // classes are seen as often as common ones (an alternative to class
+  // weights in the loss; implies shuffling).
+  bool class_balanced = false;
   bool drop_last = false;  // drop a last batch smaller than batch_size
   bool augment = false;    // training split only
   AugmentOptions augmentation;
@@ -82,6 +87,7 @@ class Loader {
   const ImageCache& cache_;
   const std::vector<int64_t> indices_;
   const LoaderOptions options_;
+  std::vector<std::vector<int64_t>> by_class_;  // indices_ grouped by label, for class_balanced
 
   std::mutex mutex_;
   std::condition_variable changed_;     // any state below changed

@@ -173,3 +173,24 @@ TEST_CASE("loader: restarting mid-epoch, stopping early, bad options") {
   o.batch_size = 2;
   CHECK(error_of([&] { Loader bad(cache, {0, 30}, o); }).find("index 30 is not in the cache") != std::string::npos);
 }
+
+TEST_CASE("loader: class-balanced sampling evens out the classes") {
+  TempDir t("loaderbalanced");
+  ImageCache cache = small_cache(t, 24);  // labels i % 4: six of each
+  std::vector<int64_t> skewed = {1, 2, 3};  // one each of labels 1..3
+  for (int64_t i = 0; i < 24; i += 4) skewed.push_back(i);  // six of label 0
+  LoaderOptions o;
+  o.batch_size = 6;
+  o.class_balanced = true;
+  o.seed = 4;
+  Loader loader(cache, skewed, o);
+  std::vector<int> seen(4, 0);
+  for (int epoch = 0; epoch < 40; ++epoch)
+    for (int64_t i : served(one_epoch(loader, epoch))) seen[cache.label(i)] += 1;
+  // 40 epochs x 9 draws = 360, about 90 per class; plain sampling would
+  // give label 0 two thirds of them.
+  MESSAGE("draws per class: " << seen[0] << " " << seen[1] << " " << seen[2] << " " << seen[3]);
+  for (int c = 0; c < 4; ++c) CHECK((seen[c] > 60 && seen[c] < 120));
+  auto a = served(one_epoch(loader, 3));
+  CHECK(served(one_epoch(loader, 3)) == a);
+}
