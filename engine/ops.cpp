@@ -68,6 +68,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
              op << ": bias must be (" << s.C_out << "), got " << shape_str(bias.shape()));
 
   const bool depthwise = groups > 1 && groups == s.C_in && groups == s.C_out;
+  CG_CHECK(!depthwise || s.kernel <= 64,
+           "depthwise_conv2d: kernels up to 64x64 are supported, got " << s.kernel);
   const KernelTable& k = kernels(x);
   Tensor y = Tensor::empty({s.N, s.C_out, s.H_out(), s.W_out()}, x.device());
   (depthwise ? k.depthwise_conv2d_forward : k.conv2d_forward)(s, x.data(), weight.data(),

@@ -28,12 +28,13 @@ int64_t shape_numel(const Shape& shape) {
 
 // ---- Storage ------------------------------------------------------------------
 
-Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
-  if (bytes > 0) data_ = kernels_for(device).allocate(bytes);
+Storage::Storage(size_t bytes, Device device)
+    : bytes_(bytes), device_(device), allocator_(&kernels_for(device)) {
+  if (bytes > 0) data_ = allocator_->allocate(bytes);
 }
 
 Storage::~Storage() {
-  if (data_) kernels_for(device_).deallocate(data_);
+  if (data_) allocator_->deallocate(data_);
 }
 
 // ---- creation -----------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/autograd.h"
+#include "engine/dispatch.h"
 #include "engine/error.h"
 #include "engine/generator.h"
 
@@ -59,8 +60,8 @@ GradCheckResult check_gradients(const TensorFunction& f, const std::vector<Tenso
     Tensor x = inputs[which];  // a handle: writes reach the caller's tensor
     if (!x.defined() || !x.requires_grad()) continue;
     Tensor grad = x.grad();
-    std::vector<float> analytic = grad.defined() ? grad.to_vector()
-                                                 : std::vector<float>(x.numel(), 0.f);
+    std::vector<float> analytic =
+        grad.defined() ? grad.to_vector() : std::vector<float>(x.numel(), 0.f);
     std::vector<float> values = x.to_vector();
     for (int64_t i : sample_indices(x.numel(), options.max_checks_per_input, gen)) {
       const float original = values[i];
@@ -86,7 +87,8 @@ GradCheckResult check_gradients(const TensorFunction& f, const std::vector<Tenso
       }
       const double numeric = (plus - minus) / (2 * h);
       const double a = analytic[i];
-      const double error = std::fabs(a - numeric) / std::max({1.0, std::fabs(a), std::fabs(numeric)});
+      const double error =
+          std::fabs(a - numeric) / std::max({1.0, std::fabs(a), std::fabs(numeric)});
       ++result.checked;
       if (error > result.worst_error || result.worst_where.empty()) {
         result.worst_error = error;
@@ -101,18 +103,22 @@ GradCheckResult check_gradients(const TensorFunction& f, const std::vector<Tenso
   return result;
 }
 
-void expect_gradients_match(const std::string& label, const TensorFunction& f,
+void expect_gradients_match(const std::string& name, const TensorFunction& f,
                             const std::vector<Tensor>& inputs, const GradCheckOptions& options) {
-  GradCheckResult r = check_gradients(f, inputs, options);
-  INFO(label << ": worst error " << r.worst_error << " = " << r.worst_error / options.tolerance
-             << " of the tolerance " << options.tolerance << " at " << r.worst_where << "; checked "
-             << r.checked << ", skipped " << r.skipped << " near kinks");
-  CHECK(r.checked > 0);
-  CHECK(r.passed);
-  // Skipping most points would hide a wrong gradient behind "kinks".
-  CHECK(r.skipped <= r.checked / 4 + 1);
-  MESSAGE(label << ": worst gradient error " << r.worst_error / options.tolerance
-                << " of tolerance (" << r.checked << " checked, " << r.skipped << " skipped)");
+  for (const KernelTable* backend : host_backends()) {
+    HostBackendScope scope(*backend);
+    const std::string label = name + " [" + backend->name + "]";
+    GradCheckResult r = check_gradients(f, inputs, options);
+    INFO(label << ": worst error " << r.worst_error << " = " << r.worst_error / options.tolerance
+               << " of the tolerance " << options.tolerance << " at " << r.worst_where
+               << "; checked " << r.checked << ", skipped " << r.skipped << " near kinks");
+    CHECK(r.checked > 0);
+    CHECK(r.passed);
+    // Skipping most points would hide a wrong gradient behind "kinks".
+    CHECK(r.skipped <= r.checked / 4 + 1);
+    MESSAGE(label << ": worst gradient error " << r.worst_error / options.tolerance
+                  << " of tolerance (" << r.checked << " checked, " << r.skipped << " skipped)");
+  }
 }
 
 }  // namespace testing

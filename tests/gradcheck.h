@@ -47,9 +47,10 @@ using TensorFunction = std::function<Tensor(const std::vector<Tensor>& inputs)>;
 GradCheckResult check_gradients(const TensorFunction& f, const std::vector<Tensor>& inputs,
                                 const GradCheckOptions& options = {});
 
-// Runs check_gradients and reports through doctest: one CHECK on `passed`,
-// with the worst error printed as a fraction of the tolerance.
-void expect_gradients_match(const std::string& label, const TensorFunction& f,
+// Runs check_gradients once per host backend (reference, then cpu) and
+// reports through doctest: one CHECK on `passed` each, with the worst error
+// printed as a fraction of the tolerance.
+void expect_gradients_match(const std::string& name, const TensorFunction& f,
                             const std::vector<Tensor>& inputs,
                             const GradCheckOptions& options = {});
 
