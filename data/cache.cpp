@@ -156,7 +156,12 @@ ImageCache ImageCache::open_or_build(const std::string& path, const std::vector<
   const detail::CacheHeader expected = detail::expected_header(samples, options.width, options.height);
   detail::CacheHeader found{};
   const bool reuse = read_header(path, found) && same_layout(found, expected);
-  if (!reuse) detail::build_cache_file(path, samples, expected, options);
+  if (!reuse) {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);  // a failure shows up on create
+    detail::build_cache_file(path, samples, expected, options);
+  }
   ImageCache cache = open(path);
   cache.built_now_ = !reuse;
   return cache;

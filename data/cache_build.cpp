@@ -31,18 +31,20 @@ class NewMappedFile {
   NewMappedFile(const std::string& path, size_t bytes) : path_(path), bytes_(bytes) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) data_error(path, ": cannot create cache (", std::strerror(errno), ")");
-    if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) fail("cannot size cache");
+    // Reserve the blocks now: writing through a mapping of a sparse file
+    // on a full disk would kill the process with SIGBUS instead of failing.
+    const int err = ::posix_fallocate(fd_, 0, static_cast<off_t>(bytes));
+    if (err != 0) {
+      errno = err;
+      fail("cannot reserve space for the cache");
+    }
     map_ = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
     if (map_ == MAP_FAILED) {
       map_ = nullptr;
       fail("cannot map cache");
     }
   }
-  ~NewMappedFile() {
-    if (map_) ::munmap(map_, bytes_);
-    if (fd_ >= 0) ::close(fd_);
-    if (!kept_) ::unlink(path_.c_str());
-  }
+  ~NewMappedFile() { release(); }
   uint8_t* data() { return static_cast<uint8_t*>(map_); }
   // Flushes everything to disk and keeps the file.
   void finish() {
@@ -51,15 +53,26 @@ class NewMappedFile {
   }
 
  private:
+  // Unmaps, closes and (unless kept) deletes; safe to call twice. fail()
+  // calls it too, because a constructor that throws gets no destructor.
+  void release() {
+    if (map_) ::munmap(map_, bytes_);
+    map_ = nullptr;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!kept_ && !released_) ::unlink(path_.c_str());
+    released_ = true;
+  }
   [[noreturn]] void fail(const char* what) {
     const int err = errno;
+    release();
     data_error(path_, ": ", what, " (", std::strerror(err), "; ", bytes_ >> 20, " MiB needed)");
   }
   std::string path_;
   size_t bytes_;
   int fd_ = -1;
   void* map_ = nullptr;
-  bool kept_ = false;
+  bool kept_ = false, released_ = false;
 };
 
 // "1234/10015 images, 410 img/s, ETA 21 s". On a terminal one line redrawn

@@ -93,6 +93,8 @@ TEST_CASE("cache: reused when nothing changed, rebuilt when anything did") {
   CHECK(ImageCache::open_or_build(path, fewer, small()).built_now());
   CHECK(ImageCache::open_or_build(path, samples, small(20)).built_now());
   CHECK(ImageCache::open_or_build(path, samples, small(20)).image_bytes() == 20 * 20 * 3);
+  // The cache folder is created when missing.
+  CHECK(ImageCache::open_or_build(t / "made/for/it/c.cgcache", samples, small()).size() == 7);
 
   // A replaced image file (different size on disk) is noticed.
   ImageCache before = ImageCache::open_or_build(path, samples, small());
