@@ -25,7 +25,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // CPU seconds used by the whole process so far (all threads).
 double process_cpu_seconds() {
@@ -63,8 +65,9 @@ int main(int argc, char** argv) {
     Dataset d = load_dataset(root + "/ham10000", options);
     const auto& samples = d.samples;
     const int64_t n = static_cast<int64_t>(samples.size());
-    std::printf("%s\ntarget %dx%d, %u hardware threads, TurboJPEG %s\n\n", describe(d).c_str(), size, size,
-                std::thread::hardware_concurrency(), turbojpeg_available() ? "built in" : "not built in");
+    std::printf("%s\ntarget %dx%d, %u hardware threads, TurboJPEG %s\n\n", describe(d).c_str(),
+                size, size, std::thread::hardware_concurrency(),
+                turbojpeg_available() ? "built in" : "not built in");
 
     // 1. One thread, decode + resize, per decoder.
     report("decode+resize, stb_image, full decode", n, 3, [&] {
@@ -78,12 +81,14 @@ int main(int argc, char** argv) {
         }
       });
       report("decode+resize, TurboJPEG, DCT-scaled decode (default)", n, 3, [&] {
-        for (const auto& s : samples) load_resized(s.image_path, size, size, JpegDecoder::turbojpeg);
+        for (const auto& s : samples)
+          load_resized(s.image_path, size, size, JpegDecoder::turbojpeg);
       });
     }
 
     // 2. Cache build on 1 and 2 threads.
-    const std::string dir = (std::filesystem::temp_directory_path() / "cudagrad_bench_cache").string();
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / "cudagrad_bench_cache").string();
     std::filesystem::create_directories(dir);
     const std::string path = dir + "/bench.cgcache";
     for (int threads : {1, 2}) {
@@ -125,8 +130,9 @@ int main(int argc, char** argv) {
         Loader loader(cache, all, o);
         const int epochs = 5;
         char what[96];
-        std::snprintf(what, sizeof what, "loader, batch 32, %s, %d worker%s%s", augment ? "flip+rotate" : "no augment",
-                      threads, threads == 1 ? "" : "s", threads == 0 ? " (inline)" : "");
+        std::snprintf(what, sizeof what, "loader, batch 32, %s, %d worker%s%s",
+                      augment ? "flip+rotate" : "no augment", threads, threads == 1 ? "" : "s",
+                      threads == 0 ? " (inline)" : "");
         report(what, n * epochs, 2, [&] {
           Batch b;
           for (int e = 0; e < epochs; ++e) {

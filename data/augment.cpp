@@ -18,21 +18,24 @@ constexpr double kPi = 3.14159265358979323846;
 int fill_index(int i, int n, FillMode mode) {
   if (i >= 0 && i < n) return i;
   switch (mode) {
-    case FillMode::nearest: return std::clamp(i, 0, n - 1);
+    case FillMode::nearest:
+      return std::clamp(i, 0, n - 1);
     case FillMode::reflect: {
       const int period = 2 * n;  // a b c d d c b a, repeated
       int m = i % period;
       if (m < 0) m += period;
       return m < n ? m : period - 1 - m;
     }
-    case FillMode::constant: return -1;
+    case FillMode::constant:
+      return -1;
   }
   return -1;
 }
 
 }  // namespace
 
-AugmentParams draw_augment_params(const AugmentOptions& o, uint64_t seed, int64_t epoch, int64_t index) {
+AugmentParams draw_augment_params(const AugmentOptions& o, uint64_t seed, int64_t epoch,
+                                  int64_t index) {
   SplitMix64 rng(mix_seed(seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(index)));
   auto sym = [&](double r) { return rng.uniform(-r, r); };  // uniform in [-r, r]
   AugmentParams d;
@@ -54,7 +57,8 @@ namespace {
 // Output pixel (x, y) samples the source at (a*u + b*v + cx, c*u + d*v + cy),
 // u = x - cx - tx, v = y - cy - ty: the inverse of
 //   output = shift + rotate * shear * zoom * flip * (source - centre) + centre.
-void warp(const uint8_t* src, int w, int h, const AugmentParams& d, FillMode fill, uint8_t fill_value, uint8_t* dst) {
+void warp(const uint8_t* src, int w, int h, const AugmentParams& d, FillMode fill,
+          uint8_t fill_value, uint8_t* dst) {
   const double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
   const double cs = std::cos(d.angle), sn = std::sin(d.angle), tsh = std::tan(d.shear);
   // inverse rotation [[cs, sn], [-sn, cs]], then inverse shear [[1, -tsh], [0, 1]],
@@ -74,7 +78,8 @@ void warp(const uint8_t* src, int w, int h, const AugmentParams& d, FillMode fil
         // All four neighbours inside: the common case, without fill logic.
         const uint8_t* p00 = src + (static_cast<size_t>(y0) * w + x0) * 3;
         const uint8_t* p10 = p00 + static_cast<size_t>(w) * 3;
-        const float w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+        const float w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy,
+                    w11 = wx * wy;
         for (int ch = 0; ch < 3; ++ch) {
           const float v = w00 * p00[ch] + w01 * p00[3 + ch] + w10 * p10[ch] + w11 * p10[3 + ch];
           out[ch] = static_cast<uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
@@ -96,7 +101,8 @@ void warp(const uint8_t* src, int w, int h, const AugmentParams& d, FillMode fil
             for (int ch = 0; ch < 3; ++ch) acc[ch] += wt * p[ch];
           }
         }
-      for (int ch = 0; ch < 3; ++ch) out[ch] = static_cast<uint8_t>(std::clamp(acc[ch] + 0.5f, 0.0f, 255.0f));
+      for (int ch = 0; ch < 3; ++ch)
+        out[ch] = static_cast<uint8_t>(std::clamp(acc[ch] + 0.5f, 0.0f, 255.0f));
     }
   }
 }
@@ -122,9 +128,12 @@ bool AugmentOptions::any() const {
 
 std::string fill_mode_name(FillMode mode) {
   switch (mode) {
-    case FillMode::nearest: return "nearest";
-    case FillMode::reflect: return "reflect";
-    case FillMode::constant: return "constant";
+    case FillMode::nearest:
+      return "nearest";
+    case FillMode::reflect:
+      return "reflect";
+    case FillMode::constant:
+      return "constant";
   }
   return "?";
 }
@@ -155,11 +164,11 @@ AugmentOptions augment_preset(const std::string& name) {
   return o;
 }
 
-void apply_augment_params(const uint8_t* src, int width, int height, const AugmentParams& d, FillMode fill,
-                          uint8_t fill_value, uint8_t* dst) {
+void apply_augment_params(const uint8_t* src, int width, int height, const AugmentParams& d,
+                          FillMode fill, uint8_t fill_value, uint8_t* dst) {
   const size_t n = static_cast<size_t>(width) * height * 3;
-  const bool moves = d.flip_x || d.flip_y || d.angle != 0 || d.zoom_x != 1 || d.zoom_y != 1 || d.shift_x != 0 ||
-                     d.shift_y != 0 || d.shear != 0;
+  const bool moves = d.flip_x || d.flip_y || d.angle != 0 || d.zoom_x != 1 || d.zoom_y != 1 ||
+                     d.shift_x != 0 || d.shift_y != 0 || d.shear != 0;
   if (moves)
     warp(src, width, height, d, fill, fill_value, dst);
   else
@@ -167,10 +176,10 @@ void apply_augment_params(const uint8_t* src, int width, int height, const Augme
   adjust_colour(dst, n, d.brightness, d.contrast);
 }
 
-void augment_image(const uint8_t* src, int width, int height, const AugmentOptions& options, uint64_t seed,
-                   int64_t epoch, int64_t index, uint8_t* dst) {
-  apply_augment_params(src, width, height, draw_augment_params(options, seed, epoch, index), options.fill,
-                       options.fill_value, dst);
+void augment_image(const uint8_t* src, int width, int height, const AugmentOptions& options,
+                   uint64_t seed, int64_t epoch, int64_t index, uint8_t* dst) {
+  apply_augment_params(src, width, height, draw_augment_params(options, seed, epoch, index),
+                       options.fill, options.fill_value, dst);
 }
 
 Normalization Normalization::imagenet() {
@@ -181,7 +190,8 @@ Normalization Normalization::imagenet() {
   return n;
 }
 
-void normalize_to_chw(const uint8_t* hwc, int width, int height, const Normalization& norm, float* chw) {
+void normalize_to_chw(const uint8_t* hwc, int width, int height, const Normalization& norm,
+                      float* chw) {
   const size_t plane = static_cast<size_t>(width) * height;
   for (int c = 0; c < 3; ++c) {
     // (x / 255 - mean) / std = x * scale + offset
@@ -192,25 +202,41 @@ void normalize_to_chw(const uint8_t* hwc, int width, int height, const Normaliza
 }
 
 std::vector<TtaView> tta_views(int n) {
-  static const TtaView order[] = {TtaView::identity,  TtaView::horizontal_flip, TtaView::vertical_flip,
-                                  TtaView::rotate180, TtaView::rotate90,        TtaView::rotate270};
+  static const TtaView order[] = {TtaView::identity,      TtaView::horizontal_flip,
+                                  TtaView::vertical_flip, TtaView::rotate180,
+                                  TtaView::rotate90,      TtaView::rotate270};
   CG_CHECK(n >= 1 && n <= 6, "test-time augmentation takes 1 to 6 views, not " << n);
   return std::vector<TtaView>(order, order + n);
 }
 
 void apply_tta_view(const uint8_t* src, int width, int height, TtaView view, uint8_t* dst) {
   const bool turns = view == TtaView::rotate90 || view == TtaView::rotate270;
-  CG_CHECK(!turns || width == height, "a 90-degree TTA view needs a square image, not " << width << "x" << height);
+  CG_CHECK(!turns || width == height,
+           "a 90-degree TTA view needs a square image, not " << width << "x" << height);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x) {
       int sx = x, sy = y;  // the source pixel that lands at (x, y)
       switch (view) {
-        case TtaView::identity: break;
-        case TtaView::horizontal_flip: sx = width - 1 - x; break;
-        case TtaView::vertical_flip: sy = height - 1 - y; break;
-        case TtaView::rotate180: sx = width - 1 - x; sy = height - 1 - y; break;
-        case TtaView::rotate90: sx = y; sy = width - 1 - x; break;  // clockwise
-        case TtaView::rotate270: sx = height - 1 - y; sy = x; break;  // counter-clockwise
+        case TtaView::identity:
+          break;
+        case TtaView::horizontal_flip:
+          sx = width - 1 - x;
+          break;
+        case TtaView::vertical_flip:
+          sy = height - 1 - y;
+          break;
+        case TtaView::rotate180:
+          sx = width - 1 - x;
+          sy = height - 1 - y;
+          break;
+        case TtaView::rotate90:
+          sx = y;
+          sy = width - 1 - x;
+          break;  // clockwise
+        case TtaView::rotate270:
+          sx = height - 1 - y;
+          sy = x;
+          break;  // counter-clockwise
       }
       const uint8_t* p = src + (static_cast<size_t>(sy) * width + sx) * 3;
       uint8_t* q = dst + (static_cast<size_t>(y) * width + x) * 3;

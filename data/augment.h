@@ -26,12 +26,12 @@ FillMode parse_fill_mode(const std::string& name);
 struct AugmentOptions {
   bool horizontal_flip = false;  // each with probability 1/2
   bool vertical_flip = false;
-  double rotation_degrees = 0;   // angle uniform in [-r, r]
-  double zoom = 0;               // scale uniform in [1 - z, 1 + z], per axis (>1 enlarges)
-  double shift = 0;              // offset uniform in [-s, s] times the width / height
-  double shear_degrees = 0;      // shear angle uniform in [-s, s] (Keras' shear_range is in degrees)
-  double brightness = 0;         // add uniform in [-b, b] times 255
-  double contrast = 0;           // scale around the mean by uniform in [1 - c, 1 + c]
+  double rotation_degrees = 0;  // angle uniform in [-r, r]
+  double zoom = 0;              // scale uniform in [1 - z, 1 + z], per axis (>1 enlarges)
+  double shift = 0;             // offset uniform in [-s, s] times the width / height
+  double shear_degrees = 0;     // shear angle uniform in [-s, s] (Keras' shear_range is in degrees)
+  double brightness = 0;        // add uniform in [-b, b] times 255
+  double contrast = 0;          // scale around the mean by uniform in [1 - c, 1 + c]
   FillMode fill = FillMode::nearest;
   uint8_t fill_value = 0;
 
@@ -51,22 +51,23 @@ AugmentOptions augment_preset(const std::string& name);
 // for the same (seed, epoch, index) unchanged.
 struct AugmentParams {
   bool flip_x = false, flip_y = false;
-  double angle = 0;                    // radians, positive turns clockwise on screen
+  double angle = 0;  // radians, positive turns clockwise on screen
   double zoom_x = 1, zoom_y = 1;
-  double shift_x = 0, shift_y = 0;     // fractions of width / height
-  double shear = 0;                    // radians
-  double brightness = 0;               // added, in 0..255 units
-  double contrast = 1;                 // factor
+  double shift_x = 0, shift_y = 0;  // fractions of width / height
+  double shear = 0;                 // radians
+  double brightness = 0;            // added, in 0..255 units
+  double contrast = 1;              // factor
 };
-AugmentParams draw_augment_params(const AugmentOptions& options, uint64_t seed, int64_t epoch, int64_t index);
+AugmentParams draw_augment_params(const AugmentOptions& options, uint64_t seed, int64_t epoch,
+                                  int64_t index);
 
 // Applies given parameters. src, dst: (height, width, 3), different buffers.
-void apply_augment_params(const uint8_t* src, int width, int height, const AugmentParams& params, FillMode fill,
-                          uint8_t fill_value, uint8_t* dst);
+void apply_augment_params(const uint8_t* src, int width, int height, const AugmentParams& params,
+                          FillMode fill, uint8_t fill_value, uint8_t* dst);
 
 // draw_augment_params + apply_augment_params.
-void augment_image(const uint8_t* src, int width, int height, const AugmentOptions& options, uint64_t seed,
-                   int64_t epoch, int64_t index, uint8_t* dst);
+void augment_image(const uint8_t* src, int width, int height, const AugmentOptions& options,
+                   uint64_t seed, int64_t epoch, int64_t index, uint8_t* dst);
 
 // x -> (x / 255 - mean_c) / std_c, channel by channel.
 struct Normalization {
@@ -76,7 +77,8 @@ struct Normalization {
 };
 
 // (height, width, 3) uint8 -> (3, height, width) float, normalized.
-void normalize_to_chw(const uint8_t* hwc, int width, int height, const Normalization& norm, float* chw);
+void normalize_to_chw(const uint8_t* hwc, int width, int height, const Normalization& norm,
+                      float* chw);
 
 // Test-time augmentation: predictions averaged over fixed views of each
 // image (seed 001 uses rotated copies).

@@ -84,7 +84,7 @@ namespace {
 bool read_header(const std::string& path, detail::CacheHeader& header) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  struct stat st{};
+  struct stat st {};
   const bool ok = ::pread(fd, &header, sizeof header, 0) == static_cast<ssize_t>(sizeof header) &&
                   ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) == header.file_bytes;
   ::close(fd);
@@ -92,9 +92,10 @@ bool read_header(const std::string& path, detail::CacheHeader& header) {
 }
 
 bool same_layout(const detail::CacheHeader& a, const detail::CacheHeader& b) {
-  return std::memcmp(a.magic, b.magic, sizeof a.magic) == 0 && a.version == b.version && a.width == b.width &&
-         a.height == b.height && a.channels == b.channels && a.count == b.count && a.key == b.key &&
-         a.pixels_offset == b.pixels_offset && a.file_bytes == b.file_bytes;
+  return std::memcmp(a.magic, b.magic, sizeof a.magic) == 0 && a.version == b.version &&
+         a.width == b.width && a.height == b.height && a.channels == b.channels &&
+         a.count == b.count && a.key == b.key && a.pixels_offset == b.pixels_offset &&
+         a.file_bytes == b.file_bytes;
 }
 
 }  // namespace
@@ -102,7 +103,7 @@ bool same_layout(const detail::CacheHeader& a, const detail::CacheHeader& b) {
 ImageCache ImageCache::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) data_error(path, ": cannot open cache (", std::strerror(errno), ")");
-  struct stat st{};
+  struct stat st {};
   ::fstat(fd, &st);
   const size_t bytes = static_cast<size_t>(st.st_size);
   detail::CacheHeader h{};
@@ -112,14 +113,16 @@ ImageCache ImageCache::open(const std::string& path) {
     data_error(path, ": not a cudagrad image cache");
   }
   // Bounds first, so that the size arithmetic below cannot overflow.
-  const bool sane = h.width >= 1 && h.width <= kMaxImageSide && h.height >= 1 && h.height <= kMaxImageSide &&
-                    h.count < (uint64_t(1) << 32) && h.pixels_offset <= bytes && h.ids_offset + h.ids_bytes <= bytes;
+  const bool sane = h.width >= 1 && h.width <= kMaxImageSide && h.height >= 1 &&
+                    h.height <= kMaxImageSide && h.count < (uint64_t(1) << 32) &&
+                    h.pixels_offset <= bytes && h.ids_offset + h.ids_bytes <= bytes;
   if (h.version != kCacheFormatVersion) {
     ::close(fd);
-    data_error(path, ": cache format ", h.version, ", this build reads format ", kCacheFormatVersion,
-               "; delete it to rebuild");
+    data_error(path, ": cache format ", h.version, ", this build reads format ",
+               kCacheFormatVersion, "; delete it to rebuild");
   }
-  if (!sane || h.file_bytes != bytes || h.channels != 3 || h.pixels_offset + h.count * h.width * h.height * 3 != bytes) {
+  if (!sane || h.file_bytes != bytes || h.channels != 3 ||
+      h.pixels_offset + h.count * h.width * h.height * 3 != bytes) {
     ::close(fd);
     data_error(path, ": damaged cache (", bytes, " bytes, the header describes ", h.file_bytes,
                "); delete it to rebuild");
@@ -146,20 +149,23 @@ ImageCache ImageCache::open(const std::string& path) {
       cache.ids_.emplace_back(ids + start, i - start);
       start = i + 1;
     }
-  if (static_cast<int64_t>(cache.ids_.size()) != cache.count_) data_error(path, ": damaged cache (id list)");
+  if (static_cast<int64_t>(cache.ids_.size()) != cache.count_)
+    data_error(path, ": damaged cache (id list)");
   return cache;
 }
 
 ImageCache ImageCache::open_or_build(const std::string& path, const std::vector<Sample>& samples,
                                      const CacheOptions& options) {
   CG_CHECK(!samples.empty(), "cannot cache an empty list of images");
-  const detail::CacheHeader expected = detail::expected_header(samples, options.width, options.height);
+  const detail::CacheHeader expected =
+      detail::expected_header(samples, options.width, options.height);
   detail::CacheHeader found{};
   const bool reuse = read_header(path, found) && same_layout(found, expected);
   if (!reuse) {
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);  // a failure shows up on create
+    if (!parent.empty())
+      std::filesystem::create_directories(parent, ec);  // a failure shows up on create
     detail::build_cache_file(path, samples, expected, options);
   }
   ImageCache cache = open(path);
@@ -219,14 +225,16 @@ std::vector<int64_t> ImageCache::unreadable() const {
   return out;
 }
 
-std::vector<int64_t> readable_indices(const ImageCache& cache, const std::vector<int64_t>& indices) {
+std::vector<int64_t> readable_indices(const ImageCache& cache,
+                                      const std::vector<int64_t>& indices) {
   std::vector<int64_t> out;
   for (int64_t i : indices)
     if (cache.readable(i)) out.push_back(i);
   return out;
 }
 
-std::string cache_path_for(const std::string& cache_dir, const Dataset& dataset, int width, int height) {
+std::string cache_path_for(const std::string& cache_dir, const Dataset& dataset, int width,
+                           int height) {
   std::error_code ec;
   std::string source = std::filesystem::weakly_canonical(dataset.source, ec).string();
   if (ec) source = dataset.source;
@@ -234,8 +242,9 @@ std::string cache_path_for(const std::string& cache_dir, const Dataset& dataset,
   for (unsigned char c : source) h = (h ^ c) * 0x100000001B3ull;
   char tag[17];
   std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(h));
-  return (std::filesystem::path(cache_dir) / (layout_name(dataset.layout) + "-" + std::string(tag, 8) + "-" +
-                                              std::to_string(width) + "x" + std::to_string(height) + ".cgcache"))
+  return (std::filesystem::path(cache_dir) /
+          (layout_name(dataset.layout) + "-" + std::string(tag, 8) + "-" + std::to_string(width) +
+           "x" + std::to_string(height) + ".cgcache"))
       .string();
 }
 

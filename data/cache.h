@@ -63,7 +63,7 @@ class ImageCache {
   int32_t label(int64_t i) const;
   bool readable(int64_t i) const;
   const std::string& image_id(int64_t i) const { return ids_.at(i); }
-  std::vector<int64_t> unreadable() const;  // indices marked unreadable
+  std::vector<int64_t> unreadable() const;       // indices marked unreadable
   bool built_now() const { return built_now_; }  // open_or_build had to build
   const std::string& path() const { return path_; }
 
@@ -88,7 +88,8 @@ std::vector<int64_t> readable_indices(const ImageCache& cache, const std::vector
 
 // Where the cache for `dataset` at width x height lives in `cache_dir`:
 // <layout>-<hash of the source path>-<W>x<H>.cgcache.
-std::string cache_path_for(const std::string& cache_dir, const Dataset& dataset, int width, int height);
+std::string cache_path_for(const std::string& cache_dir, const Dataset& dataset, int width,
+                           int height);
 
 }  // namespace data
 }  // namespace cudagrad

@@ -80,7 +80,11 @@ class NewMappedFile {
 class ProgressLine {
  public:
   ProgressLine(bool enabled, int64_t total, std::string what)
-      : enabled_(enabled), total_(total), what_(std::move(what)), start_(Clock::now()), tty_(::isatty(2)) {}
+      : enabled_(enabled),
+        total_(total),
+        what_(std::move(what)),
+        start_(Clock::now()),
+        tty_(::isatty(2)) {}
 
   void update(int64_t done) {
     if (!enabled_) return;
@@ -89,17 +93,20 @@ class ProgressLine {
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     const double rate = seconds > 0 ? done / seconds : 0;
     const double eta = rate > 0 ? (total_ - done) / rate : 0;
-    std::fprintf(stderr, "%s%s: %lld/%lld images, %.0f img/s, ETA %.0f s%s", tty_ ? "\r" : "", what_.c_str(),
-                 static_cast<long long>(done), static_cast<long long>(total_), rate, eta, tty_ ? "   " : "\n");
+    std::fprintf(stderr, "%s%s: %lld/%lld images, %.0f img/s, ETA %.0f s%s", tty_ ? "\r" : "",
+                 what_.c_str(), static_cast<long long>(done), static_cast<long long>(total_), rate,
+                 eta, tty_ ? "   " : "\n");
     std::fflush(stderr);
   }
 
   void finish(int64_t skipped) {
     if (!enabled_) return;
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-    std::fprintf(stderr, "%s%s: %lld images in %.1f s (%.0f img/s)", tty_ ? "\r" : "", what_.c_str(),
-                 static_cast<long long>(total_), seconds, seconds > 0 ? total_ / seconds : 0.0);
-    if (skipped > 0) std::fprintf(stderr, ", %lld unreadable skipped", static_cast<long long>(skipped));
+    std::fprintf(stderr, "%s%s: %lld images in %.1f s (%.0f img/s)", tty_ ? "\r" : "",
+                 what_.c_str(), static_cast<long long>(total_), seconds,
+                 seconds > 0 ? total_ / seconds : 0.0);
+    if (skipped > 0)
+      std::fprintf(stderr, ", %lld unreadable skipped", static_cast<long long>(skipped));
     std::fprintf(stderr, "%s\n", tty_ ? "   " : "");
   }
 
@@ -114,8 +121,8 @@ class ProgressLine {
 
 }  // namespace
 
-void build_cache_file(const std::string& path, const std::vector<Sample>& samples, const CacheHeader& header,
-                      const CacheOptions& options) {
+void build_cache_file(const std::string& path, const std::vector<Sample>& samples,
+                      const CacheHeader& header, const CacheOptions& options) {
   const std::string temporary = temporary_path_for(path);
   NewMappedFile file(temporary, header.file_bytes);
   uint8_t* base = file.data();
@@ -139,7 +146,8 @@ void build_cache_file(const std::string& path, const std::vector<Sample>& sample
     for (int64_t i; !stop && (i = next++) < total;) {
       uint8_t* out = base + header.pixels_offset + static_cast<size_t>(i) * image_bytes;
       try {
-        Image image = load_resized(samples[i].image_path, options.width, options.height, options.decoder);
+        Image image =
+            load_resized(samples[i].image_path, options.width, options.height, options.decoder);
         std::memcpy(out, image.pixels.data(), image_bytes);
         status[i] = 1;
       } catch (const Error& e) {
@@ -153,11 +161,13 @@ void build_cache_file(const std::string& path, const std::vector<Sample>& sample
       done += 1;
     }
   };
-  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, std::min<int>(threads, static_cast<int>(total)));
-  ProgressLine progress(options.progress, total,
-                        "caching " + std::to_string(options.width) + "x" + std::to_string(options.height) + " (" +
-                            jpeg_decoder_name(options.decoder) + ", " + std::to_string(threads) + " threads)");
+  ProgressLine progress(
+      options.progress, total,
+      "caching " + std::to_string(options.width) + "x" + std::to_string(options.height) + " (" +
+          jpeg_decoder_name(options.decoder) + ", " + std::to_string(threads) + " threads)");
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(work);
   // Short sleeps so a small cache does not wait on the progress line;

@@ -33,8 +33,8 @@ std::string ids_section(const std::vector<Sample>& samples);
 
 // Decodes every sample into a new cache file at `path` with `header`
 // (cache_build.cpp).
-void build_cache_file(const std::string& path, const std::vector<Sample>& samples, const CacheHeader& header,
-                      const CacheOptions& options);
+void build_cache_file(const std::string& path, const std::vector<Sample>& samples,
+                      const CacheHeader& header, const CacheOptions& options);
 
 }  // namespace detail
 }  // namespace data

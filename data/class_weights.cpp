@@ -11,19 +11,24 @@ namespace data {
 
 std::string class_weighting_name(ClassWeighting w) {
   switch (w) {
-    case ClassWeighting::ones: return "ones";
-    case ClassWeighting::median_frequency: return "median-frequency";
-    case ClassWeighting::balanced: return "balanced";
-    case ClassWeighting::balanced_sqrt: return "balanced-sqrt";
+    case ClassWeighting::ones:
+      return "ones";
+    case ClassWeighting::median_frequency:
+      return "median-frequency";
+    case ClassWeighting::balanced:
+      return "balanced";
+    case ClassWeighting::balanced_sqrt:
+      return "balanced-sqrt";
   }
   return "?";
 }
 
 ClassWeighting parse_class_weighting(const std::string& name) {
-  for (ClassWeighting w : {ClassWeighting::ones, ClassWeighting::median_frequency, ClassWeighting::balanced,
-                           ClassWeighting::balanced_sqrt})
+  for (ClassWeighting w : {ClassWeighting::ones, ClassWeighting::median_frequency,
+                           ClassWeighting::balanced, ClassWeighting::balanced_sqrt})
     if (class_weighting_name(w) == name) return w;
-  data_error("unknown class weighting '", name, "' (use ones, median-frequency, balanced or balanced-sqrt)");
+  data_error("unknown class weighting '", name,
+             "' (use ones, median-frequency, balanced or balanced-sqrt)");
 }
 
 std::vector<double> class_weights(const std::vector<int64_t>& counts, ClassWeighting weighting) {
@@ -44,22 +49,31 @@ std::vector<double> class_weights(const std::vector<int64_t>& counts, ClassWeigh
     if (counts[c] == 0) continue;
     const double count = static_cast<double>(counts[c]);
     switch (weighting) {
-      case ClassWeighting::ones: weights[c] = 1.0; break;
-      case ClassWeighting::median_frequency: weights[c] = median / count; break;
-      case ClassWeighting::balanced: weights[c] = n / (k * count); break;
-      case ClassWeighting::balanced_sqrt: weights[c] = std::sqrt(n / (k * count)); break;
+      case ClassWeighting::ones:
+        weights[c] = 1.0;
+        break;
+      case ClassWeighting::median_frequency:
+        weights[c] = median / count;
+        break;
+      case ClassWeighting::balanced:
+        weights[c] = n / (k * count);
+        break;
+      case ClassWeighting::balanced_sqrt:
+        weights[c] = std::sqrt(n / (k * count));
+        break;
     }
   }
   return weights;
 }
 
-std::string describe_class_weights(const std::vector<std::string>& class_names, const std::vector<double>& weights,
-                                   ClassWeighting weighting) {
+std::string describe_class_weights(const std::vector<std::string>& class_names,
+                                   const std::vector<double>& weights, ClassWeighting weighting) {
   std::string out = "class weights (" + class_weighting_name(weighting) + "):";
   for (size_t c = 0; c < weights.size(); ++c) {
     char number[32];
     std::snprintf(number, sizeof number, "%.4f", weights[c]);
-    out += (c ? ", " : " ") + (c < class_names.size() ? class_names[c] : std::to_string(c)) + " " + number;
+    out += (c ? ", " : " ") + (c < class_names.size() ? class_names[c] : std::to_string(c)) + " " +
+           number;
   }
   return out;
 }

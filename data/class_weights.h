@@ -27,8 +27,8 @@ ClassWeighting parse_class_weighting(const std::string& name);
 std::vector<double> class_weights(const std::vector<int64_t>& counts, ClassWeighting weighting);
 
 // "class weights (median-frequency): akiec 1.5719, bcc 1.0000, ..." for the log.
-std::string describe_class_weights(const std::vector<std::string>& class_names, const std::vector<double>& weights,
-                                   ClassWeighting weighting);
+std::string describe_class_weights(const std::vector<std::string>& class_names,
+                                   const std::vector<double>& weights, ClassWeighting weighting);
 
 }  // namespace data
 }  // namespace cudagrad

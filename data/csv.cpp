@@ -102,7 +102,8 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
   for (const auto& name : records[0]) table.header.push_back(trim_spaces(name));
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != table.header.size())
-      data_error(source, ":", lines[r], ": ", records[r].size() < table.header.size() ? "short" : "long",
+      data_error(source, ":", lines[r], ": ",
+                 records[r].size() < table.header.size() ? "short" : "long",
                  " row: ", records[r].size(), " fields, the header has ", table.header.size());
     table.rows.push_back(std::move(records[r]));
     table.row_lines.push_back(lines[r]);

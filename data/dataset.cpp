@@ -15,10 +15,14 @@ using fs::path;
 
 std::string layout_name(Layout layout) {
   switch (layout) {
-    case Layout::automatic: return "auto";
-    case Layout::ham10000: return "ham10000";
-    case Layout::isic2018: return "isic2018";
-    case Layout::image_folder: return "image-folder";
+    case Layout::automatic:
+      return "auto";
+    case Layout::ham10000:
+      return "ham10000";
+    case Layout::isic2018:
+      return "isic2018";
+    case Layout::image_folder:
+      return "image-folder";
   }
   return "?";
 }
@@ -56,7 +60,8 @@ Layout detect_layout(const std::string& where) {
   };
   if (!detail::find_below(p, 3, named("HAM10000_metadata.csv")).empty()) return Layout::ham10000;
   auto ground_truth = detail::find_below(p, 3, [](const fs::directory_entry& e) {
-    return e.path().extension() == ".csv" && !detail::isic_split_of(e.path().stem().string(), "GroundTruth").empty();
+    return e.path().extension() == ".csv" &&
+           !detail::isic_split_of(e.path().stem().string(), "GroundTruth").empty();
   });
   if (!ground_truth.empty()) return Layout::isic2018;
   // Otherwise class folders; read_image_folder explains what it expected
@@ -67,10 +72,14 @@ Layout detect_layout(const std::string& where) {
 Dataset load_dataset(const std::string& where, const DatasetOptions& options) {
   Layout layout = options.layout == Layout::automatic ? detect_layout(where) : options.layout;
   switch (layout) {
-    case Layout::ham10000: return detail::read_ham10000(where, options);
-    case Layout::isic2018: return detail::read_isic2018(where, options);
-    case Layout::image_folder: return detail::read_image_folder(where, options);
-    case Layout::automatic: break;
+    case Layout::ham10000:
+      return detail::read_ham10000(where, options);
+    case Layout::isic2018:
+      return detail::read_isic2018(where, options);
+    case Layout::image_folder:
+      return detail::read_image_folder(where, options);
+    case Layout::automatic:
+      break;
   }
   data_error(where, ": no dataset layout detected");
 }
@@ -78,12 +87,14 @@ Dataset load_dataset(const std::string& where, const DatasetOptions& options) {
 std::string describe(const Dataset& dataset) {
   std::ostringstream os;
   os << layout_name(dataset.layout) << ": " << dataset.samples.size() << " images";
-  if (dataset.missing > 0) os << " of " << dataset.listed << " listed (" << dataset.missing << " missing, skipped)";
+  if (dataset.missing > 0)
+    os << " of " << dataset.listed << " listed (" << dataset.missing << " missing, skipped)";
   const int64_t groups = dataset.num_groups();
   if (groups != static_cast<int64_t>(dataset.samples.size())) os << " of " << groups << " lesions";
   os << ", " << dataset.num_classes() << " classes:";
   auto counts = dataset.class_counts();
-  for (size_t c = 0; c < counts.size(); ++c) os << (c ? ", " : " ") << dataset.class_names[c] << " " << counts[c];
+  for (size_t c = 0; c < counts.size(); ++c)
+    os << (c ? ", " : " ") << dataset.class_names[c] << " " << counts[c];
   return os.str();
 }
 

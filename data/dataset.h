@@ -57,7 +57,7 @@ struct Dataset {
 
   int num_classes() const { return static_cast<int>(class_names.size()); }
   std::vector<int64_t> class_counts() const;  // images per label
-  int64_t num_groups() const;                  // distinct group ids
+  int64_t num_groups() const;                 // distinct group ids
 };
 
 // The layout a path holds; an Error when none fits.

@@ -12,7 +12,8 @@ namespace detail {
 
 bool is_image_file(const fs::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
 }
 
@@ -32,10 +33,13 @@ void find_below_into(const fs::path& dir, int depth_left,
   // Directory order is whatever the file system gives; sort so that "the
   // first match" means the same file on every machine.
   std::sort(entries.begin(), entries.end(),
-            [](const fs::directory_entry& a, const fs::directory_entry& b) { return a.path() < b.path(); });
+            [](const fs::directory_entry& a, const fs::directory_entry& b) {
+              return a.path() < b.path();
+            });
   for (const auto& entry : entries) {
     if (match(entry)) found.push_back(entry.path());
-    if (depth_left > 0 && entry.is_directory(ec)) find_below_into(entry.path(), depth_left - 1, match, found);
+    if (depth_left > 0 && entry.is_directory(ec))
+      find_below_into(entry.path(), depth_left - 1, match, found);
   }
 }
 
@@ -76,11 +80,12 @@ void attach_images(Dataset& dataset, const std::vector<ListedImage>& listed,
     std::ostringstream first;
     for (size_t i = 0; i < missing.size() && i < 5; ++i) first << (i ? ", " : "") << missing[i];
     if (missing.size() > 5) first << ", ...";
-    data_error(dataset.source, ": ", missing.size(), " of ", listed.size(), " listed images are not below ",
-               root.string(), ": ", first.str(), " (skip missing images to use the ", dataset.samples.size(),
-               " found)");
+    data_error(dataset.source, ": ", missing.size(), " of ", listed.size(),
+               " listed images are not below ", root.string(), ": ", first.str(),
+               " (skip missing images to use the ", dataset.samples.size(), " found)");
   }
-  if (dataset.samples.empty()) data_error(dataset.source, ": none of its images were found below ", root.string());
+  if (dataset.samples.empty())
+    data_error(dataset.source, ": none of its images were found below ", root.string());
 }
 
 std::string isic_split_of(const std::string& name, const std::string& suffix) {

@@ -32,15 +32,20 @@ std::string joined(const std::vector<std::string>& names) {
 }
 
 // The image id in column `column` of row r: present and listed once.
-std::string unique_image_id(const CsvTable& table, size_t r, int column, std::map<std::string, int>& first_line) {
+std::string unique_image_id(const CsvTable& table, size_t r, int column,
+                            std::map<std::string, int>& first_line) {
   std::string id = trim_spaces(table.rows[r][column]);
   if (id.empty()) data_error(table.where(r), ": empty ", table.header[column]);
   auto [it, inserted] = first_line.emplace(id, table.row_lines[r]);
-  if (!inserted) data_error(table.where(r), ": duplicate image id '", id, "' (first listed on line ", it->second, ")");
+  if (!inserted)
+    data_error(table.where(r), ": duplicate image id '", id, "' (first listed on line ", it->second,
+               ")");
   return id;
 }
 
-fs::path parent_or_dot(const fs::path& p) { return p.has_parent_path() ? p.parent_path() : fs::path("."); }
+fs::path parent_or_dot(const fs::path& p) {
+  return p.has_parent_path() ? p.parent_path() : fs::path(".");
+}
 
 }  // namespace
 
@@ -86,16 +91,19 @@ namespace {
 // only one, or Training when there are several.
 fs::path pick_ground_truth(const fs::path& root, const std::string& wanted) {
   auto found = find_below(root, 3, [](const fs::directory_entry& e) {
-    return e.path().extension() == ".csv" && !isic_split_of(e.path().stem().string(), "GroundTruth").empty();
+    return e.path().extension() == ".csv" &&
+           !isic_split_of(e.path().stem().string(), "GroundTruth").empty();
   });
-  if (found.empty()) data_error(root.string(), ": no ISIC2018_Task3_<Split>_GroundTruth.csv below this folder");
+  if (found.empty())
+    data_error(root.string(), ": no ISIC2018_Task3_<Split>_GroundTruth.csv below this folder");
   std::vector<std::string> splits;
   for (const auto& f : found) splits.push_back(isic_split_of(f.stem().string(), "GroundTruth"));
   std::string choice = wanted;
   if (choice.empty()) choice = found.size() == 1 ? splits[0] : "Training";
   for (size_t i = 0; i < found.size(); ++i)
     if (splits[i] == choice) return found[i];
-  data_error(root.string(), ": no ground truth for split '", choice, "' (found: ", joined(splits), ")");
+  data_error(root.string(), ": no ground truth for split '", choice, "' (found: ", joined(splits),
+             ")");
 }
 
 // The first entry named `name` below any of `roots` (searched in order).
@@ -103,7 +111,8 @@ fs::path find_named(const std::vector<fs::path>& roots, const std::string& name,
   for (const auto& r : roots) {
     auto found = find_below(r, 3, [&](const fs::directory_entry& e) {
       std::error_code ec;
-      return e.path().filename() == name && (directory ? e.is_directory(ec) : e.is_regular_file(ec));
+      return e.path().filename() == name &&
+             (directory ? e.is_directory(ec) : e.is_regular_file(ec));
     });
     if (!found.empty()) return found[0];
   }
@@ -139,11 +148,13 @@ Dataset read_isic2018(const fs::path& path, const DatasetOptions& options) {
     roots = {parent_or_dot(csv), parent_or_dot(parent_or_dot(csv))};
   }
   const std::string split = isic_split_of(csv.stem().string(), "GroundTruth");
-  if (split.empty()) data_error(csv.string(), ": expected a file named ISIC2018_Task3_<Split>_GroundTruth.csv");
+  if (split.empty())
+    data_error(csv.string(), ": expected a file named ISIC2018_Task3_<Split>_GroundTruth.csv");
   const std::string input_name = "ISIC2018_Task3_" + split + "_Input";
   fs::path input = find_named(roots, input_name, true);
   if (input.empty()) data_error(csv.string(), ": no ", input_name, "/ folder found beside it");
-  auto lesion_of = read_lesion_groupings(find_named(roots, "ISIC2018_Task3_" + split + "_LesionGroupings.csv", false));
+  auto lesion_of = read_lesion_groupings(
+      find_named(roots, "ISIC2018_Task3_" + split + "_LesionGroupings.csv", false));
 
   Dataset dataset;
   dataset.layout = Layout::isic2018;
@@ -166,7 +177,8 @@ Dataset read_isic2018(const fs::path& path, const DatasetOptions& options) {
       char* end = nullptr;
       double v = std::strtod(cell.c_str(), &end);
       if (cell.empty() || *end != '\0')
-        data_error(table.where(r), ": column ", upper(codes[c]), " holds '", cell, "', expected 0.0 or 1.0");
+        data_error(table.where(r), ": column ", upper(codes[c]), " holds '", cell,
+                   "', expected 0.0 or 1.0");
       if (v > 0.5) {
         marked.push_back(upper(codes[c]));
         dx = static_cast<int>(c);
@@ -176,14 +188,16 @@ Dataset read_isic2018(const fs::path& path, const DatasetOptions& options) {
       data_error(table.where(r), ": expected exactly one class marked 1.0, found ", marked.size(),
                  marked.empty() ? "" : " (" + joined(marked) + ")");
     auto lesion = lesion_of.find(id);
-    listed.push_back({id, label_for_dx(codes[dx], options.labels), lesion == lesion_of.end() ? id : lesion->second});
+    listed.push_back({id, label_for_dx(codes[dx], options.labels),
+                      lesion == lesion_of.end() ? id : lesion->second});
   }
   attach_images(dataset, listed, index_images(input), input, options.skip_missing);
   return dataset;
 }
 
 Dataset read_image_folder(const fs::path& path, const DatasetOptions& options) {
-  if (!fs::is_directory(path)) data_error(path.string(), ": the image-folder layout needs a folder");
+  if (!fs::is_directory(path))
+    data_error(path.string(), ": the image-folder layout needs a folder");
   auto folders = find_below(path, 0, [](const fs::directory_entry& e) {
     std::error_code ec;
     return e.is_directory(ec);
@@ -197,13 +211,15 @@ Dataset read_image_folder(const fs::path& path, const DatasetOptions& options) {
     if (!images.empty()) classes.push_back({folder.filename().string(), images});
   }
   if (classes.empty())
-    data_error(path.string(), ": no class folders with images (expected one sub-folder per class, e.g. mel/, nv/;",
+    data_error(path.string(),
+               ": no class folders with images (expected one sub-folder per class, e.g. mel/, nv/;",
                " if it holds train/, val/ and test/, point at one of them)");
 
   // Folders named after the HAM10000 codes keep the standard label order
   // (and the binary modes); any other names become classes in sorted order.
   bool ham_names = true;
-  for (const auto& c : classes) ham_names = ham_names && label_for_dx(lower(c.first), LabelMode::multiclass) >= 0;
+  for (const auto& c : classes)
+    ham_names = ham_names && label_for_dx(lower(c.first), LabelMode::multiclass) >= 0;
   Dataset dataset;
   dataset.layout = Layout::image_folder;
   dataset.source = path.string();
@@ -212,7 +228,8 @@ Dataset read_image_folder(const fs::path& path, const DatasetOptions& options) {
   } else {
     if (options.labels != LabelMode::multiclass)
       data_error(path.string(), ": label mode ", label_mode_name(options.labels),
-                 " needs class folders named after the HAM10000 codes (", joined(ham10000_classes()), ")");
+                 " needs class folders named after the HAM10000 codes (",
+                 joined(ham10000_classes()), ")");
     for (const auto& c : classes) dataset.class_names.push_back(c.first);
   }
   std::map<std::string, std::string> folder_of;  // image id -> class folder, to catch duplicates

@@ -20,8 +20,12 @@ namespace {
 
 constexpr size_t kMaxFileBytes = size_t(1) << 28;  // 256 MiB: no dermoscopy image is near it
 
-bool is_jpeg(const uint8_t* d, size_t n) { return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF; }
-bool is_png(const uint8_t* d, size_t n) { return n >= 8 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0; }
+bool is_jpeg(const uint8_t* d, size_t n) {
+  return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
+}
+bool is_png(const uint8_t* d, size_t n) {
+  return n >= 8 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -69,7 +73,8 @@ bool read_dimensions(const uint8_t* d, size_t n, bool png, int& width, int& heig
       continue;
     }
     if (marker == 0xDA || marker == 0xD9) return false;  // scan data or the end, and no frame yet
-    const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    const bool frame =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (frame) {
       if (i + 9 > n) return false;
       height = static_cast<int>(be16(i + 5));
@@ -115,17 +120,20 @@ std::string jpeg_decoder_name(JpegDecoder decoder) {
   return resolve(decoder) == JpegDecoder::turbojpeg ? "turbojpeg" : "stb";
 }
 
-Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& name, JpegDecoder decoder,
-                         int min_width, int min_height) {
+Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& name,
+                         JpegDecoder decoder, int min_width, int min_height) {
   if (size == 0) data_error(name, ": empty file (0 bytes)");
-  if (size > kMaxFileBytes) data_error(name, ": larger than ", kMaxFileBytes >> 20, " MiB, not an image we can use");
+  if (size > kMaxFileBytes)
+    data_error(name, ": larger than ", kMaxFileBytes >> 20, " MiB, not an image we can use");
   const bool png = is_png(data, size);
   if (!png && !is_jpeg(data, size)) data_error(name, ": not a JPEG or PNG file");
   const char* kind = png ? "PNG" : "JPEG";
   int width = 0, height = 0;
-  if (!read_dimensions(data, size, png, width, height)) data_error(name, ": corrupt ", kind, " (no readable header)");
+  if (!read_dimensions(data, size, png, width, height))
+    data_error(name, ": corrupt ", kind, " (no readable header)");
   if (width <= 0 || height <= 0 || width > kMaxImageSide || height > kMaxImageSide)
-    data_error(name, ": ", width, "x", height, " pixels is outside 1..", kMaxImageSide, " per side");
+    data_error(name, ": ", width, "x", height, " pixels is outside 1..", kMaxImageSide,
+               " per side");
   if (png) return decode_with_stb(data, size, name, kind);
 
   if (resolve(decoder) == JpegDecoder::turbojpeg) {
@@ -136,7 +144,8 @@ Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& na
       data_error(name, ": corrupt JPEG (", error, ")");
     return image;
   }
-  if (!jpeg_has_end_marker(data, size)) data_error(name, ": corrupt JPEG (truncated: no end-of-image marker)");
+  if (!jpeg_has_end_marker(data, size))
+    data_error(name, ": corrupt JPEG (truncated: no end-of-image marker)");
   return decode_with_stb(data, size, name, kind);
 }
 
@@ -155,10 +164,13 @@ Image load_resized(const std::string& path, int width, int height, JpegDecoder d
 void write_image(const std::string& path, const Image& image, int jpeg_quality) {
   CG_CHECK(image.width > 0 && image.height > 0 &&
                image.pixels.size() == static_cast<size_t>(image.width) * image.height * 3,
-           "write_image: " << image.width << "x" << image.height << " image with " << image.pixels.size() << " bytes");
+           "write_image: " << image.width << "x" << image.height << " image with "
+                           << image.pixels.size() << " bytes");
   const bool png = path.size() >= 4 && path.compare(path.size() - 4, 4, ".png") == 0;
-  const int ok = png ? stbi_write_png(path.c_str(), image.width, image.height, 3, image.pixels.data(), image.width * 3)
-                     : stbi_write_jpg(path.c_str(), image.width, image.height, 3, image.pixels.data(), jpeg_quality);
+  const int ok = png ? stbi_write_png(path.c_str(), image.width, image.height, 3,
+                                      image.pixels.data(), image.width * 3)
+                     : stbi_write_jpg(path.c_str(), image.width, image.height, 3,
+                                      image.pixels.data(), jpeg_quality);
   if (!ok) data_error(path, ": cannot write image");
 }
 

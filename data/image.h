@@ -39,7 +39,8 @@ Image decode_image(const std::string& path, JpegDecoder decoder = JpegDecoder::a
 // min_width / min_height > 0 allow TurboJPEG's reduced-scale decoding as long
 // as the result is at least that large.
 Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& name,
-                         JpegDecoder decoder = JpegDecoder::automatic, int min_width = 0, int min_height = 0);
+                         JpegDecoder decoder = JpegDecoder::automatic, int min_width = 0,
+                         int min_height = 0);
 
 // Resamples to width x height. Shrinking averages over the exact area each
 // output pixel covers (a box filter with fractional edges: no aliasing);
@@ -47,7 +48,8 @@ Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& na
 Image resize(const Image& src, int width, int height);
 
 // Decode + resize, the step that fills a cache entry.
-Image load_resized(const std::string& path, int width, int height, JpegDecoder decoder = JpegDecoder::automatic);
+Image load_resized(const std::string& path, int width, int height,
+                   JpegDecoder decoder = JpegDecoder::automatic);
 
 // (H, W, 3) interleaved -> (3, H, W) planar.
 void hwc_to_chw(const uint8_t* hwc, int width, int height, uint8_t* chw);

@@ -37,7 +37,8 @@ AxisWeights axis_weights(int in, int out) {
       a.first.push_back(first);
       a.count.push_back(last - first + 1);
       for (int i = first; i <= last; ++i)
-        a.weight.push_back(static_cast<float>((std::min<double>(i + 1, hi) - std::max<double>(i, lo)) / s));
+        a.weight.push_back(
+            static_cast<float>((std::min<double>(i + 1, hi) - std::max<double>(i, lo)) / s));
     } else {
       const double centre = (o + 0.5) * s - 0.5;
       const int i0 = static_cast<int>(std::floor(centre));
@@ -64,7 +65,8 @@ Image resize(const Image& src, int width, int height) {
            "resize: target " << width << "x" << height << " is outside 1.." << kMaxImageSide);
   CG_CHECK(src.width > 0 && src.height > 0 &&
                src.pixels.size() == static_cast<size_t>(src.width) * src.height * 3,
-           "resize: source " << src.width << "x" << src.height << " with " << src.pixels.size() << " bytes");
+           "resize: source " << src.width << "x" << src.height << " with " << src.pixels.size()
+                             << " bytes");
   const AxisWeights ax = axis_weights(src.width, width), ay = axis_weights(src.height, height);
 
   // Along x: (src.height, width, 3) in float, kept unrounded for the y pass.
@@ -101,7 +103,8 @@ Image resize(const Image& src, int width, int height) {
       for (size_t i = 0; i < row_len; ++i) acc[i] += w[k] * in[i];
     }
     uint8_t* out = &dst.pixels[static_cast<size_t>(y) * row_len];
-    for (size_t i = 0; i < row_len; ++i) out[i] = static_cast<uint8_t>(std::clamp(acc[i] + 0.5f, 0.0f, 255.0f));
+    for (size_t i = 0; i < row_len; ++i)
+      out[i] = static_cast<uint8_t>(std::clamp(acc[i] + 0.5f, 0.0f, 255.0f));
   }
   return dst;
 }

@@ -40,11 +40,12 @@ bool decode_jpeg_turbo(const uint8_t* data, size_t size, int min_width, int min_
   tjhandle h = thread_handle().get();
   if (!h) return fail(error, "cannot start the TurboJPEG decoder");
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
-  if (tjDecompressHeader3(h, data, static_cast<unsigned long>(size), &width, &height, &subsampling, &colorspace) != 0)
+  if (tjDecompressHeader3(h, data, static_cast<unsigned long>(size), &width, &height, &subsampling,
+                          &colorspace) != 0)
     return fail(error, tjGetErrorStr2(h));
   if (width <= 0 || height <= 0 || width > kMaxImageSide || height > kMaxImageSide)
-    return fail(error, std::to_string(width) + "x" + std::to_string(height) + " pixels is outside 1.." +
-                           std::to_string(kMaxImageSide) + " per side");
+    return fail(error, std::to_string(width) + "x" + std::to_string(height) +
+                           " pixels is outside 1.." + std::to_string(kMaxImageSide) + " per side");
   // The smallest DCT scale (num/denom: 1/8 .. 1) that still covers the
   // minimum size; with no minimum (0), full size.
   const int need_width = min_width > 0 ? min_width : width;
@@ -64,8 +65,8 @@ bool decode_jpeg_turbo(const uint8_t* data, size_t size, int min_width, int min_
   // STOPONWARNING turns "premature end of data" into an error instead of a
   // grey lower half; LIMITSCANS refuses progressive files built to stall.
   const int flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
-  if (tjDecompress2(h, data, static_cast<unsigned long>(size), out.pixels.data(), out.width, 0, out.height, TJPF_RGB,
-                    flags) != 0)
+  if (tjDecompress2(h, data, static_cast<unsigned long>(size), out.pixels.data(), out.width, 0,
+                    out.height, TJPF_RGB, flags) != 0)
     return fail(error, tjGetErrorStr2(h));
   return true;
 }

@@ -13,11 +13,15 @@ Loader::Loader(const ImageCache& cache, std::vector<int64_t> indices, LoaderOpti
     : cache_(cache), indices_(std::move(indices)), options_(std::move(options)) {
   CG_CHECK(options_.batch_size >= 1, "batch size must be at least 1, not " << options_.batch_size);
   CG_CHECK(options_.threads >= 0 && options_.prefetch >= 1,
-           "loader needs threads >= 0 and prefetch >= 1, not " << options_.threads << " and " << options_.prefetch);
-  for (int64_t i : indices_) CG_CHECK(i >= 0 && i < cache_.size(), "index " << i << " is not in the cache");
+           "loader needs threads >= 0 and prefetch >= 1, not " << options_.threads << " and "
+                                                               << options_.prefetch);
+  for (int64_t i : indices_)
+    CG_CHECK(i >= 0 && i < cache_.size(), "index " << i << " is not in the cache");
   for (TtaView v : options_.tta)
-    CG_CHECK((v != TtaView::rotate90 && v != TtaView::rotate270) || cache_.width() == cache_.height(),
-             "a 90-degree TTA view needs square images, the cache holds " << cache_.width() << "x" << cache_.height());
+    CG_CHECK(
+        (v != TtaView::rotate90 && v != TtaView::rotate270) || cache_.width() == cache_.height(),
+        "a 90-degree TTA view needs square images, the cache holds " << cache_.width() << "x"
+                                                                     << cache_.height());
   if (options_.class_balanced) {
     for (int64_t i : indices_) {
       const int32_t label = cache_.label(i);
@@ -25,8 +29,9 @@ Loader::Loader(const ImageCache& cache, std::vector<int64_t> indices, LoaderOpti
       if (static_cast<size_t>(label) >= by_class_.size()) by_class_.resize(label + 1);
       by_class_[label].push_back(i);
     }
-    by_class_.erase(std::remove_if(by_class_.begin(), by_class_.end(), [](const auto& c) { return c.empty(); }),
-                    by_class_.end());
+    by_class_.erase(
+        std::remove_if(by_class_.begin(), by_class_.end(), [](const auto& c) { return c.empty(); }),
+        by_class_.end());
   }
   for (int t = 0; t < options_.threads; ++t) workers_.emplace_back(&Loader::worker_loop, this);
 }
@@ -85,8 +90,8 @@ Batch Loader::make_batch(const std::vector<int64_t>& members, int64_t epoch) con
     batch.labels.push_back(cache_.label(index));
     const uint8_t* pixels = cache_.image(index);
     if (options_.augment) {
-      augment_image(pixels, batch.width, batch.height, options_.augmentation, options_.seed, epoch, index,
-                    scratch.data());
+      augment_image(pixels, batch.width, batch.height, options_.augmentation, options_.seed, epoch,
+                    index, scratch.data());
       pixels = scratch.data();
     }
     for (int v = 0; v < batch.views; ++v) {
@@ -129,8 +134,10 @@ void Loader::worker_loop() {
     }
     lock.lock();
     if (generation != generation_) continue;  // start_epoch came in between: discard
-    if (!error.empty()) error_ = error;
-    else ready_.emplace(number, std::move(batch));
+    if (!error.empty())
+      error_ = error;
+    else
+      ready_.emplace(number, std::move(batch));
     changed_.notify_all();
   }
 }
@@ -144,14 +151,16 @@ bool Loader::next(Batch& batch) {
     const size_t begin = static_cast<size_t>(number) * options_.batch_size;
     const size_t end = std::min(order_.size(), begin + options_.batch_size);
     batch = make_batch(std::vector<int64_t>(order_.begin() + begin, order_.begin() + end), epoch_);
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     epoch_wait_ += took;
     total_wait_ += took;
     return true;
   }
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] { return !error_.empty() || ready_.count(next_to_hand_out_) > 0; });
-  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   epoch_wait_ += waited;
   total_wait_ += waited;
   if (!error_.empty()) throw Error(error_);

@@ -32,7 +32,7 @@ namespace data {
 
 struct LoaderOptions {
   int batch_size = 32;
-  bool shuffle = true;     // a new order each epoch, from (seed, epoch)
+  bool shuffle = true;  // a new order each epoch, from (seed, epoch)
   // Class-balanced sampling: each epoch draws size() images with
   // replacement, a class chosen uniformly and then an image of it, so rare
   // classes are seen as often as common ones (an alternative to class
@@ -51,8 +51,8 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  int size = 0;                  // images in the batch (n)
-  int views = 1;                 // TTA views per image
+  int size = 0;   // images in the batch (n)
+  int views = 1;  // TTA views per image
   int channels = 3, height = 0, width = 0;
   std::vector<float> images;     // (n * views, 3, height, width), normalized
   std::vector<int32_t> labels;   // (n)
@@ -90,16 +90,16 @@ class Loader {
   std::vector<std::vector<int64_t>> by_class_;  // indices_ grouped by label, for class_balanced
 
   std::mutex mutex_;
-  std::condition_variable changed_;     // any state below changed
+  std::condition_variable changed_;  // any state below changed
   bool stopping_ = false;
   bool started_ = false;
-  uint64_t generation_ = 0;             // bumped by start_epoch; stale work is discarded
+  uint64_t generation_ = 0;  // bumped by start_epoch; stale work is discarded
   int64_t epoch_ = 0;
-  std::vector<int64_t> order_;          // this epoch's order of indices_
-  int64_t next_to_make_ = 0;            // batch number a worker takes next
-  int64_t next_to_hand_out_ = 0;        // batch number next() returns next
-  std::map<int64_t, Batch> ready_;      // finished batches not yet handed out
-  std::string error_;                   // a worker's failure, rethrown by next()
+  std::vector<int64_t> order_;      // this epoch's order of indices_
+  int64_t next_to_make_ = 0;        // batch number a worker takes next
+  int64_t next_to_hand_out_ = 0;    // batch number next() returns next
+  std::map<int64_t, Batch> ready_;  // finished batches not yet handed out
+  std::string error_;               // a worker's failure, rethrown by next()
   double epoch_wait_ = 0, total_wait_ = 0;
   std::vector<std::thread> workers_;
 };

@@ -45,7 +45,9 @@ class SplitMix64 {
 
 // One seed from several numbers (seed, epoch, index): each is folded in
 // through the mixing function, so nearby inputs give unrelated streams.
-inline uint64_t mix_seed(uint64_t a, uint64_t b) { return SplitMix64(a ^ SplitMix64(b).next()).next(); }
+inline uint64_t mix_seed(uint64_t a, uint64_t b) {
+  return SplitMix64(a ^ SplitMix64(b).next()).next();
+}
 inline uint64_t mix_seed(uint64_t a, uint64_t b, uint64_t c) { return mix_seed(mix_seed(a, b), c); }
 
 // Fisher-Yates shuffle.

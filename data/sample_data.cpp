@@ -53,14 +53,16 @@ std::vector<PlannedImage> plan(int n, uint64_t seed) {
 
 std::string numbered(const char* prefix, int number) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%s%06d", prefix, number);  // ISIC_9000042: seven digits like the real ids
+  std::snprintf(buf, sizeof buf, "%s%06d", prefix,
+                number);  // ISIC_9000042: seven digits like the real ids
   return buf;
 }
 
 }  // namespace
 
 SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uint64_t seed) {
-  CG_CHECK(n_images >= 7, "the sample dataset needs at least 7 images (one per class), not " << n_images);
+  CG_CHECK(n_images >= 7,
+           "the sample dataset needs at least 7 images (one per class), not " << n_images);
   namespace fs = std::filesystem;
   const fs::path root(dir);
   const fs::path parts[2] = {root / "HAM10000_images_part_1", root / "HAM10000_images_part_2"};
@@ -79,9 +81,11 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
     for (size_t i; !failed && (i = next++) < images.size();) {
       const PlannedImage& im = images[i];
       try {
-        Image picture = detail::draw_lesion(detail::random_lesion(im.dx, im.lesion_seed), detail::random_view(im.view_seed));
+        Image picture = detail::draw_lesion(detail::random_lesion(im.dx, im.lesion_seed),
+                                            detail::random_view(im.view_seed));
         const fs::path& part = parts[i < images.size() / 2 ? 0 : 1];
-        write_image((part / (numbered("ISIC_9", static_cast<int>(i)) + ".jpg")).string(), picture, 90);
+        write_image((part / (numbered("ISIC_9", static_cast<int>(i)) + ".jpg")).string(), picture,
+                    90);
       } catch (const Error& e) {
         if (!failed.exchange(true)) failure = e.what();
       }
@@ -94,7 +98,8 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
   if (failed) throw Error(failure);
 
   // The metadata, in HAM10000's columns.
-  static const char* kSites[] = {"back", "lower extremity", "trunk", "upper extremity", "abdomen", "face", "chest"};
+  static const char* kSites[] = {
+      "back", "lower extremity", "trunk", "upper extremity", "abdomen", "face", "chest"};
   SplitMix64 rng(mix_seed(seed, 0x3E7Aull));
   std::ostringstream csv;
   csv << "lesion_id,image_id,dx,dx_type,age,sex,localization\n";
@@ -112,8 +117,9 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
     }
     const std::string& dx = ham10000_classes()[im.dx];
     const bool biopsied = dx == "mel" || dx == "bcc" || dx == "akiec";
-    csv << numbered("HAM_9", im.lesion) << ',' << numbered("ISIC_9", static_cast<int>(i)) << ',' << dx << ','
-        << (biopsied ? "histo" : "follow_up") << ',' << age << ',' << sex << ',' << site << '\n';
+    csv << numbered("HAM_9", im.lesion) << ',' << numbered("ISIC_9", static_cast<int>(i)) << ','
+        << dx << ',' << (biopsied ? "histo" : "follow_up") << ',' << age << ',' << sex << ','
+        << site << '\n';
     summary.per_class[im.dx] += 1;
   }
   summary.images = static_cast<int>(images.size());

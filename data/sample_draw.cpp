@@ -2,11 +2,12 @@
 // circle with a few harmonics added (irregular for melanoma, near round for
 // a naevus), coloured and textured by class, a dark dermatoscope vignette,
 // and sometimes hairs.
+#include "data/sample_draw.h"
+
 #include <algorithm>
 #include <cmath>
 
 #include "data/random.h"
-#include "data/sample_draw.h"
 
 namespace cudagrad {
 namespace data {
@@ -21,7 +22,8 @@ constexpr double kPi = 3.14159265358979323846;
 double lattice(int64_t x, int64_t y, uint64_t seed) {
   // One round of splitmix64's mixing over the combined coordinates: cheap,
   // and plenty random for pictures.
-  uint64_t z = seed ^ (static_cast<uint64_t>(x) * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(y) * 0xC2B2AE3D27D4EB4Full);
+  uint64_t z = seed ^ (static_cast<uint64_t>(x) * 0x9E3779B97F4A7C15ull) ^
+               (static_cast<uint64_t>(y) * 0xC2B2AE3D27D4EB4Full);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   z ^= z >> 31;
@@ -44,7 +46,9 @@ double noise2(double x, double y, uint64_t seed) {
 struct Rgb {
   double r, g, b;
 };
-Rgb mix(Rgb a, Rgb b, double t) { return {a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t}; }
+Rgb mix(Rgb a, Rgb b, double t) {
+  return {a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t};
+}
 
 // The lesion's colour at lesion coordinates (u, v) in pixels, t = distance
 // from the centre relative to the border (0 centre, 1 border).
@@ -101,10 +105,14 @@ Rgb lesion_colour(const LesionLook& l, double u, double v, double t) {
 // fraction of the radius.
 double edge_width(int dx) {
   switch (dx) {
-    case 1: return 0.25;  // bcc: pearly, soft
-    case 3: return 0.30;  // df: fades out
-    case 4: return 0.06;  // mel: abrupt
-    default: return 0.12;
+    case 1:
+      return 0.25;  // bcc: pearly, soft
+    case 3:
+      return 0.30;  // df: fades out
+    case 4:
+      return 0.06;  // mel: abrupt
+    default:
+      return 0.12;
   }
 }
 
@@ -113,7 +121,8 @@ double edge_width(int dx) {
 LesionLook random_lesion(int dx, uint64_t seed) {
   SplitMix64 rng(seed);
   // radius range and border wobble per class: akiec bcc bkl df mel nv vasc
-  static const double radius_lo[7] = {70, 70, 90, 45, 110, 70, 50}, radius_hi[7] = {120, 110, 140, 70, 160, 110, 90};
+  static const double radius_lo[7] = {70, 70, 90, 45, 110, 70, 50},
+                      radius_hi[7] = {120, 110, 140, 70, 160, 110, 90};
   static const double wobble[7] = {0.10, 0.07, 0.06, 0.03, 0.18, 0.03, 0.09};
   LesionLook l;
   l.dx = dx;
@@ -183,7 +192,8 @@ Image draw_lesion(const LesionLook& l, const PictureView& view, int width, int h
         c = mix(c, inside, alpha);
       }
       for (int h = 0; h < view.hairs && h < 4; ++h) {
-        const double dist = std::fabs(-(x - hair_x[h]) * hair_sin[h] + (y - hair_y[h]) * hair_cos[h]);
+        const double dist =
+            std::fabs(-(x - hair_x[h]) * hair_sin[h] + (y - hair_y[h]) * hair_cos[h]);
         if (dist < 1.2) c = mix(c, {45, 35, 30}, 0.8);
       }
       // The dermatoscope's round field of view: dark towards the corners.

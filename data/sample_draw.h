@@ -10,9 +10,9 @@ namespace detail {
 
 // What stays the same across the pictures of one lesion.
 struct LesionLook {
-  int dx = 0;                    // 0..6: akiec bcc bkl df mel nv vasc
-  double radius = 100;           // pixels
-  double amplitude[4] = {};      // border wobble, harmonics 2..5 (relative to radius)
+  int dx = 0;                // 0..6: akiec bcc bkl df mel nv vasc
+  double radius = 100;       // pixels
+  double amplitude[4] = {};  // border wobble, harmonics 2..5 (relative to radius)
   double phase[4] = {};
   double skin[3] = {225, 180, 160};
   uint64_t texture_seed = 0;
@@ -20,17 +20,18 @@ struct LesionLook {
 
 // What changes from one picture to the next: the dermatoscope's position.
 struct PictureView {
-  double angle = 0;     // radians
+  double angle = 0;  // radians
   double scale = 1;
   double dx = 0, dy = 0;  // centre offset, pixels
-  double light = 1;     // overall brightness factor
+  double light = 1;       // overall brightness factor
   int hairs = 0;
   uint64_t noise_seed = 0;
 };
 
 LesionLook random_lesion(int dx, uint64_t seed);
 PictureView random_view(uint64_t seed);
-Image draw_lesion(const LesionLook& lesion, const PictureView& view, int width = 600, int height = 450);
+Image draw_lesion(const LesionLook& lesion, const PictureView& view, int width = 600,
+                  int height = 450);
 
 }  // namespace detail
 }  // namespace data

@@ -41,14 +41,16 @@ std::vector<int> assign_stratified_groups(const std::vector<Sample>& samples, in
     CG_CHECK(f >= 0, "split fractions must not be negative");
     total += f;
   }
-  CG_CHECK(!fractions.empty() && std::fabs(total - 1.0) < 1e-6, "split fractions must sum to 1, not " << total);
+  CG_CHECK(!fractions.empty() && std::fabs(total - 1.0) < 1e-6,
+           "split fractions must sum to 1, not " << total);
 
   // 1. Groups, in order of first appearance, with their members.
   std::map<std::string, int> group_of;
   std::vector<std::vector<int64_t>> members;
   for (size_t i = 0; i < samples.size(); ++i) {
     CG_CHECK(samples[i].label >= 0 && samples[i].label < num_classes,
-             "sample " << samples[i].image_id << " has label " << samples[i].label << " outside [0, " << num_classes << ")");
+             "sample " << samples[i].image_id << " has label " << samples[i].label
+                       << " outside [0, " << num_classes << ")");
     auto [it, inserted] = group_of.emplace(samples[i].group_id, static_cast<int>(members.size()));
     if (inserted) members.emplace_back();
     members[it->second].push_back(static_cast<int64_t>(i));
@@ -86,11 +88,12 @@ std::vector<int> assign_stratified_groups(const std::vector<Sample>& samples, in
   return bin;
 }
 
-Split split_train_val_test(const std::vector<Sample>& samples, int num_classes, const SplitFractions& fractions,
-                           uint64_t seed) {
+Split split_train_val_test(const std::vector<Sample>& samples, int num_classes,
+                           const SplitFractions& fractions, uint64_t seed) {
   Split split;
   split.names = {"train", "val", "test"};
-  split.part = assign_stratified_groups(samples, num_classes, {fractions.train, fractions.val, fractions.test}, seed);
+  split.part = assign_stratified_groups(samples, num_classes,
+                                        {fractions.train, fractions.val, fractions.test}, seed);
   return split;
 }
 
@@ -98,7 +101,8 @@ Split split_k_folds(const std::vector<Sample>& samples, int num_classes, int k, 
   CG_CHECK(k >= 2, "k-fold needs at least 2 folds, not " << k);
   Split split;
   for (int f = 0; f < k; ++f) split.names.push_back("fold" + std::to_string(f));
-  split.part = assign_stratified_groups(samples, num_classes, std::vector<double>(k, 1.0 / k), seed);
+  split.part =
+      assign_stratified_groups(samples, num_classes, std::vector<double>(k, 1.0 / k), seed);
   return split;
 }
 
@@ -111,14 +115,15 @@ Split fold_train_val(const Split& folds, int fold) {
   return split;
 }
 
-void write_splits_csv(const std::string& path, const std::vector<Sample>& samples, const Split& split) {
+void write_splits_csv(const std::string& path, const std::vector<Sample>& samples,
+                      const Split& split) {
   CG_CHECK(split.part.size() == samples.size(),
            "split has " << split.part.size() << " entries for " << samples.size() << " samples");
   std::ostringstream os;
   os << "image_id,group_id,label,split\n";
   for (size_t i = 0; i < samples.size(); ++i)
-    os << csv_escape(samples[i].image_id) << ',' << csv_escape(samples[i].group_id) << ',' << samples[i].label
-       << ',' << csv_escape(split.names.at(split.part[i])) << '\n';
+    os << csv_escape(samples[i].image_id) << ',' << csv_escape(samples[i].group_id) << ','
+       << samples[i].label << ',' << csv_escape(split.names.at(split.part[i])) << '\n';
   write_file_atomically(path, os.str());
 }
 
@@ -126,7 +131,9 @@ namespace {
 // Part names in a readable order: train, val, test first, then the rest
 // (fold0, fold1, ..., fold10) by length and then alphabetically.
 bool part_name_before(const std::string& a, const std::string& b) {
-  auto rank = [](const std::string& s) { return s == "train" ? 0 : s == "val" ? 1 : s == "test" ? 2 : 3; };
+  auto rank = [](const std::string& s) {
+    return s == "train" ? 0 : s == "val" ? 1 : s == "test" ? 2 : 3;
+  };
   if (rank(a) != rank(b)) return rank(a) < rank(b);
   if (a.size() != b.size()) return a.size() < b.size();
   return a < b;
@@ -144,7 +151,9 @@ Split read_splits_csv(const std::string& path, const std::vector<Sample>& sample
     const std::string& name = table.rows[r][split_col];
     if (name.empty()) data_error(table.where(r), ": empty split");
     auto [it, inserted] = listed.emplace(id, std::make_pair(name, table.row_lines[r]));
-    if (!inserted) data_error(table.where(r), ": image '", id, "' listed twice (also on line ", it->second.second, ")");
+    if (!inserted)
+      data_error(table.where(r), ": image '", id, "' listed twice (also on line ",
+                 it->second.second, ")");
     names.insert(name);
   }
   Split split;
@@ -152,14 +161,16 @@ Split read_splits_csv(const std::string& path, const std::vector<Sample>& sample
   for (const auto& s : samples) {
     auto it = listed.find(s.image_id);
     if (it == listed.end())
-      data_error(path, ": image '", s.image_id, "' of the dataset is not listed (the dataset changed since the split ",
+      data_error(path, ": image '", s.image_id,
+                 "' of the dataset is not listed (the dataset changed since the split ",
                  "was written; delete the file to split again)");
     split.part.push_back(split.part_index(it->second.first));
     listed.erase(it);
   }
   if (!listed.empty())
     data_error(path, ":", listed.begin()->second.second, ": image '", listed.begin()->first,
-               "' is not in the dataset (", listed.size(), " such images; the dataset changed since the split ",
+               "' is not in the dataset (", listed.size(),
+               " such images; the dataset changed since the split ",
                "was written; delete the file to split again)");
   return split;
 }

@@ -35,9 +35,9 @@ struct Split {
   std::vector<std::string> names;  // {"train", "val", "test"} or {"fold0", ...}
   std::vector<int> part;           // one per sample
 
-  int part_index(const std::string& name) const;         // -1 when absent
+  int part_index(const std::string& name) const;                // -1 when absent
   std::vector<int64_t> indices(const std::string& name) const;  // samples in part `name`
-  std::vector<int64_t> sizes() const;                    // samples per part
+  std::vector<int64_t> sizes() const;                           // samples per part
 };
 
 struct SplitFractions {
@@ -60,7 +60,8 @@ std::vector<int> assign_stratified_groups(const std::vector<Sample>& samples, in
 
 // splits.csv: image_id,group_id,label,split, one row per sample. Written to
 // a temporary file and renamed, so a crash never leaves half a file.
-void write_splits_csv(const std::string& path, const std::vector<Sample>& samples, const Split& split);
+void write_splits_csv(const std::string& path, const std::vector<Sample>& samples,
+                      const Split& split);
 
 // Reads splits.csv back for the same samples. Every sample must be listed
 // once and nothing else: a changed dataset is an error, not a silent mix.

@@ -2,13 +2,12 @@
 // the real images (../shared/data), which a test skips without, saying why.
 #pragma once
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <unistd.h>
 
 #include "engine/error.h"
 
@@ -21,8 +20,8 @@ class TempDir {
  public:
   explicit TempDir(const std::string& name) {
     static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("cudagrad_" + name + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    path_ = fs::temp_directory_path() / ("cudagrad_" + name + "_" + std::to_string(::getpid()) +
+                                         "_" + std::to_string(counter++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -68,11 +67,11 @@ std::string error_of(F&& f) {
 
 // Use at the top of a test that needs the real images: skips it, saying why,
 // when ../shared/data is absent.
-#define REQUIRE_SHARED_DATA(dir_var, sub)                                                  \
-  const std::string dir_var = ::cudagrad_test::shared_data_dir().empty()                   \
-                                  ? std::string()                                          \
-                                  : ::cudagrad_test::shared_data_dir() + "/" + (sub);      \
-  if (dir_var.empty() || !std::filesystem::exists(dir_var)) {                              \
+#define REQUIRE_SHARED_DATA(dir_var, sub)                                                         \
+  const std::string dir_var = ::cudagrad_test::shared_data_dir().empty()                          \
+                                  ? std::string()                                                 \
+                                  : ::cudagrad_test::shared_data_dir() + "/" + (sub);             \
+  if (dir_var.empty() || !std::filesystem::exists(dir_var)) {                                     \
     MESSAGE("skipped: real data not found at " CUDAGRAD_SHARED_DATA_DIR "/" << std::string(sub)); \
-    return;                                                                                \
+    return;                                                                                       \
   }

@@ -25,15 +25,17 @@ std::vector<uint8_t> pattern(int w, int h) {
   return img;
 }
 
-std::vector<uint8_t> augmented(const std::vector<uint8_t>& src, int w, int h, const AugmentOptions& o, uint64_t seed,
-                               int64_t epoch, int64_t index) {
+std::vector<uint8_t> augmented(const std::vector<uint8_t>& src, int w, int h,
+                               const AugmentOptions& o, uint64_t seed, int64_t epoch,
+                               int64_t index) {
   std::vector<uint8_t> dst(src.size());
   augment_image(src.data(), w, h, o, seed, epoch, index, dst.data());
   return dst;
 }
 
-std::vector<uint8_t> with_params(const std::vector<uint8_t>& src, int w, int h, const AugmentParams& p,
-                                 FillMode fill = FillMode::nearest, uint8_t fill_value = 0) {
+std::vector<uint8_t> with_params(const std::vector<uint8_t>& src, int w, int h,
+                                 const AugmentParams& p, FillMode fill = FillMode::nearest,
+                                 uint8_t fill_value = 0) {
   std::vector<uint8_t> dst(src.size());
   apply_augment_params(src.data(), w, h, p, fill, fill_value, dst.data());
   return dst;
@@ -126,8 +128,8 @@ TEST_CASE("augment: fill modes on a rotated flat image") {
   AugmentParams p;
   p.angle = 45 * M_PI / 180;
   auto constant = with_params(flat, n, n, p, FillMode::constant, 0);
-  CHECK(constant[0] == 0);                                 // a corner turned out of the frame
-  CHECK(constant[((n / 2) * n + n / 2) * 3] == 100);       // the centre stays
+  CHECK(constant[0] == 0);                            // a corner turned out of the frame
+  CHECK(constant[((n / 2) * n + n / 2) * 3] == 100);  // the centre stays
   for (FillMode m : {FillMode::nearest, FillMode::reflect})
     for (uint8_t v : with_params(flat, n, n, p, m)) CHECK(v == 100);
   CHECK(parse_fill_mode("reflect") == FillMode::reflect);
@@ -170,9 +172,12 @@ TEST_CASE("augment: TTA views") {
   CHECK(view(view(src, n, n, TtaView::horizontal_flip), n, n, TtaView::vertical_flip) ==
         view(src, n, n, TtaView::rotate180));
   CHECK(view(src, n, n, TtaView::rotate90) != src);
-  CHECK(tta_views(3) == std::vector<TtaView>{TtaView::identity, TtaView::horizontal_flip, TtaView::vertical_flip});
+  CHECK(tta_views(3) ==
+        std::vector<TtaView>{TtaView::identity, TtaView::horizontal_flip, TtaView::vertical_flip});
   auto wide = pattern(4, 2);
-  CHECK(error_of([&] { view(wide, 4, 2, TtaView::rotate90); }).find("needs a square image") != std::string::npos);
+  CHECK(error_of([&] { view(wide, 4, 2, TtaView::rotate90); }).find("needs a square image") !=
+        std::string::npos);
   CHECK(augment_preset("flip-rotate").rotation_degrees == 60);
-  CHECK(error_of([] { augment_preset("heavy"); }).find("unknown augmentation 'heavy'") != std::string::npos);
+  CHECK(error_of([] { augment_preset("heavy"); }).find("unknown augmentation 'heavy'") !=
+        std::string::npos);
 }

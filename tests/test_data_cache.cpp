@@ -23,7 +23,8 @@ std::vector<Sample> write_small_images(const TempDir& t, int n) {
     im.width = 40;
     im.height = 30;
     for (int p = 0; p < 40 * 30; ++p)
-      for (int c = 0; c < 3; ++c) im.pixels.push_back(static_cast<uint8_t>((p * (i + 1) + 60 * c) % 256));
+      for (int c = 0; c < 3; ++c)
+        im.pixels.push_back(static_cast<uint8_t>((p * (i + 1) + 60 * c) % 256));
     std::string path = t / ("img" + std::to_string(i) + ".jpg");
     write_image(path, im);
     samples.push_back({"img" + std::to_string(i), path, i % 3, "g" + std::to_string(i)});
@@ -43,7 +44,8 @@ bool cache_matches_direct_decode(const ImageCache& cache, const std::vector<Samp
   for (size_t i = 0; i < samples.size(); ++i) {
     Image direct = load_resized(samples[i].image_path, cache.width(), cache.height());
     if (std::memcmp(cache.image(i), direct.pixels.data(), cache.image_bytes()) != 0) return false;
-    if (cache.label(i) != samples[i].label || cache.image_id(i) != samples[i].image_id) return false;
+    if (cache.label(i) != samples[i].label || cache.image_id(i) != samples[i].image_id)
+      return false;
   }
   return true;
 }
@@ -119,7 +121,8 @@ TEST_CASE("cache: damaged or foreign files") {
   CHECK(ImageCache::open_or_build(path, samples, small()).built_now());
   // Cut short: open() refuses it, open_or_build() rebuilds it.
   fs::resize_file(path, fs::file_size(path) - 100);
-  CHECK(error_of([&] { ImageCache::open(path); }).find("delete it to rebuild") != std::string::npos);
+  CHECK(error_of([&] { ImageCache::open(path); }).find("delete it to rebuild") !=
+        std::string::npos);
   ImageCache rebuilt = ImageCache::open_or_build(path, samples, small());
   CHECK(rebuilt.built_now());
   CHECK(cache_matches_direct_decode(rebuilt, samples));

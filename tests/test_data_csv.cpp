@@ -34,7 +34,8 @@ TEST_CASE("csv: plain rows, empty fields and a trailing line end") {
 }
 
 TEST_CASE("csv: quoted fields hold commas, doubled quotes and line breaks") {
-  auto t = parse_csv("name,note\n\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",x\nlast,\"\"\n", "t.csv");
+  auto t =
+      parse_csv("name,note\n\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",x\nlast,\"\"\n", "t.csv");
   REQUIRE(t.rows.size() == 3);
   CHECK(t.rows[0][0] == "a,b");
   CHECK(t.rows[0][1] == "say \"hi\"");

@@ -109,9 +109,13 @@ TEST_CASE("dataset: HAM10000 bad metadata names the file and line") {
     write_file(csv, body);
     return error_of([&] { load_dataset(t.path().string(), skipping()); });
   };
-  CHECK(load_with(std::string(kHamHeader) + "HAM_1,ISIC_1,mel,h,1,m,x\nHAM_2,ISIC_2,melanoma,h,1,m,x\n") ==
-        csv + ":3: unknown class 'melanoma' in column dx (expected one of akiec, bcc, bkl, df, mel, nv, vasc)");
-  CHECK(load_with(std::string(kHamHeader) + "HAM_1,ISIC_1,mel,h,1,m,x\nHAM_2,ISIC_9,nv,h,1,m,x\nHAM_3,ISIC_1,nv,h,1,m,x\n") ==
+  CHECK(load_with(std::string(kHamHeader) +
+                  "HAM_1,ISIC_1,mel,h,1,m,x\nHAM_2,ISIC_2,melanoma,h,1,m,x\n") ==
+        csv +
+            ":3: unknown class 'melanoma' in column dx (expected one of akiec, bcc, bkl, df, mel, "
+            "nv, vasc)");
+  CHECK(load_with(std::string(kHamHeader) +
+                  "HAM_1,ISIC_1,mel,h,1,m,x\nHAM_2,ISIC_9,nv,h,1,m,x\nHAM_3,ISIC_1,nv,h,1,m,x\n") ==
         csv + ":4: duplicate image id 'ISIC_1' (first listed on line 2)");
   CHECK(load_with("lesion_id,image,dx\nHAM_1,ISIC_1,mel\n") ==
         csv + ":1: missing column 'image_id' (the header has: lesion_id,image,dx)");
@@ -123,31 +127,38 @@ TEST_CASE("dataset: HAM10000 bad metadata names the file and line") {
 TEST_CASE("dataset: images listed but missing are an error, or skipped and counted") {
   TempDir t("hammissing");
   std::string body = kHamHeader;
-  for (int i = 0; i < 8; ++i) body += "HAM_" + std::to_string(i) + ",ISIC_" + std::to_string(i) + ",nv,h,1,m,x\n";
+  for (int i = 0; i < 8; ++i)
+    body += "HAM_" + std::to_string(i) + ",ISIC_" + std::to_string(i) + ",nv,h,1,m,x\n";
   write_file(t.path() / "HAM10000_metadata.csv", body);
   write_file(t.path() / "imgs" / "ISIC_3.jpg", "x");
   std::string err = error_of([&] { load_dataset(t.path().string()); });
-  CHECK(err == t / "HAM10000_metadata.csv" + ": 7 of 8 listed images are not below " + t.path().string() +
-                   ": ISIC_0, ISIC_1, ISIC_2, ISIC_4, ISIC_5, ... (skip missing images to use the 1 found)");
+  CHECK(
+      err ==
+      t / "HAM10000_metadata.csv" + ": 7 of 8 listed images are not below " + t.path().string() +
+          ": ISIC_0, ISIC_1, ISIC_2, ISIC_4, ISIC_5, ... (skip missing images to use the 1 found)");
   Dataset d = load_dataset(t.path().string(), skipping());
   CHECK(d.samples.size() == 1);
   CHECK(d.missing == 7);
   CHECK(d.listed == 8);
   std::filesystem::remove(t.path() / "imgs" / "ISIC_3.jpg");
-  CHECK(error_of([&] { load_dataset(t.path().string(), skipping()); }).find("none of its images were found") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          load_dataset(t.path().string(), skipping());
+        }).find("none of its images were found") != std::string::npos);
 }
 
 TEST_CASE("dataset: ISIC 2018 layout, official folder names, lesion groupings") {
   TempDir t("isic");
-  write_file(t.path() / "ISIC2018_Task3_Training_GroundTruth" / "ISIC2018_Task3_Training_GroundTruth.csv",
-             std::string(kIsicHeader) + "ISIC_1,1.0,0.0,0.0,0.0,0.0,0.0,0.0\n"
-                                        "ISIC_2,0.0,0.0,0.0,0.0,0.0,0.0,1.0\n"
-                                        "ISIC_3,0,0,0,1,0,0,0\n");
+  write_file(
+      t.path() / "ISIC2018_Task3_Training_GroundTruth" / "ISIC2018_Task3_Training_GroundTruth.csv",
+      std::string(kIsicHeader) +
+          "ISIC_1,1.0,0.0,0.0,0.0,0.0,0.0,0.0\n"
+          "ISIC_2,0.0,0.0,0.0,0.0,0.0,0.0,1.0\n"
+          "ISIC_3,0,0,0,1,0,0,0\n");
   write_file(t.path() / "ISIC2018_Task3_Training_LesionGroupings.csv",
              "image,lesion_id,diagnosis_confirm_type\nISIC_1,HAM_7,histo\nISIC_3,HAM_7,histo\n");
   for (int i = 1; i <= 3; ++i)
-    write_file(t.path() / "ISIC2018_Task3_Training_Input" / ("ISIC_" + std::to_string(i) + ".jpg"), "x");
+    write_file(t.path() / "ISIC2018_Task3_Training_Input" / ("ISIC_" + std::to_string(i) + ".jpg"),
+               "x");
   // A second split beside it: Training is the default, Validation on request.
   write_file(t.path() / "ISIC2018_Task3_Validation_GroundTruth.csv",
              std::string(kIsicHeader) + "ISIC_9,0.0,1.0,0.0,0.0,0.0,0.0,0.0\n");
@@ -169,7 +180,8 @@ TEST_CASE("dataset: ISIC 2018 layout, official folder names, lesion groupings") 
   REQUIRE(v.samples.size() == 1);
   CHECK(v.samples[0].label == 5);
   // The csv named directly finds the _Input folder one level up.
-  CHECK(load_dataset(t / "ISIC2018_Task3_Training_GroundTruth/ISIC2018_Task3_Training_GroundTruth.csv")
+  CHECK(load_dataset(t /
+                     "ISIC2018_Task3_Training_GroundTruth/ISIC2018_Task3_Training_GroundTruth.csv")
             .samples.size() == 3);
   val.isic_split = "Test";
   CHECK(error_of([&] { load_dataset(t.path().string(), val); }) ==
@@ -223,8 +235,9 @@ TEST_CASE("dataset: image folders, HAM10000 names and others") {
   Dataset gd = load_dataset(g.path().string());
   CHECK(gd.class_names == std::vector<std::string>{"benign", "malignant"});
   CHECK(gd.samples[1].label == 1);
-  CHECK(error_of([&] { load_dataset(g.path().string(), binary); }).find("needs class folders named after") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          load_dataset(g.path().string(), binary);
+        }).find("needs class folders named after") != std::string::npos);
   write_file(g.path() / "benign" / "x.jpg", "x");
   CHECK(error_of([&] { load_dataset(g.path().string()); }) ==
         g / "malignant/x.jpg" + ": duplicate image id 'x' (also in benign/)");
@@ -234,7 +247,9 @@ TEST_CASE("dataset: image folders, HAM10000 names and others") {
   forced.layout = Layout::image_folder;
   TempDir e("emptytree");
   std::filesystem::create_directories(e.path() / "train" / "nv");
-  CHECK(error_of([&] { load_dataset(e.path().string(), forced); }).find("point at one of them") != std::string::npos);
-  CHECK(error_of([&] { load_dataset((e.path() / "nothing").string()); }).find("no such file or folder") !=
+  CHECK(error_of([&] { load_dataset(e.path().string(), forced); }).find("point at one of them") !=
         std::string::npos);
+  CHECK(error_of([&] {
+          load_dataset((e.path() / "nothing").string());
+        }).find("no such file or folder") != std::string::npos);
 }

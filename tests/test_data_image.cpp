@@ -1,7 +1,6 @@
 // Decoding and resizing: real JPEGs with both decoders, exact resampling
 // arithmetic on small images, and an Error (never a crash) for bad files.
 #include <doctest/doctest.h>
-
 #include <stb_image_write.h>
 
 #include <cmath>
@@ -89,7 +88,7 @@ TEST_CASE("image: area resize averages exactly what each output pixel covers") {
   // 3 -> 2: output 0 covers input [0, 1.5): (p0 + 0.5 p1) / 1.5.
   Image b = make_image(3, 1, {0, 0, 0, 90, 90, 90, 255, 255, 255});
   Image rb = resize(b, 2, 1);
-  CHECK(rb.pixels[0] == 30);                              // (0 + 45) / 1.5
+  CHECK(rb.pixels[0] == 30);                             // (0 + 45) / 1.5
   CHECK(rb.pixels[3] == std::lround((45 + 255) / 1.5));  // 200
   // A one-pixel checkerboard halves to flat grey: nothing aliases.
   Image board;
@@ -156,13 +155,15 @@ TEST_CASE("image: bad files are errors naming the file") {
   for (JpegDecoder d : decoders) {
     CAPTURE(jpeg_decoder_name(d));
     CHECK(decode_error("zero.jpg", "", d) == t / "zero.jpg" + ": empty file (0 bytes)");
-    CHECK(decode_error("text.jpg", "hello, not an image", d) == t / "text.jpg" + ": not a JPEG or PNG file");
+    CHECK(decode_error("text.jpg", "hello, not an image", d) ==
+          t / "text.jpg" + ": not a JPEG or PNG file");
     CHECK(error_of([&] { decode_image(t / "absent.jpg", d); }) ==
           t / "absent.jpg" + ": cannot open (No such file or directory)");
     std::string cut = decode_error("cut.jpg", jpeg.substr(0, jpeg.size() / 2), d);
     CHECK(cut.rfind(t / "cut.jpg" + ": corrupt JPEG (", 0) == 0);
     // Only the magic bytes survive: no header to read.
-    CHECK(decode_error("stub.jpg", jpeg.substr(0, 4), d).rfind(t / "stub.jpg" + ": corrupt JPEG", 0) == 0);
+    CHECK(decode_error("stub.jpg", jpeg.substr(0, 4), d)
+              .rfind(t / "stub.jpg" + ": corrupt JPEG", 0) == 0);
     // Garbage after a valid start of the file.
     std::string scrambled = jpeg;
     for (size_t i = 20; i < scrambled.size() - 2; ++i) scrambled[i] = static_cast<char>(i * 7);
@@ -171,7 +172,8 @@ TEST_CASE("image: bad files are errors naming the file") {
     std::string huge = jpeg;
     size_t sof = jpeg_frame_header(huge);
     REQUIRE(sof != std::string::npos);
-    huge[sof + 5] = huge[sof + 7] = static_cast<char>(0xEA);  // height, width high bytes: 0xEA60 = 60000
+    huge[sof + 5] = huge[sof + 7] =
+        static_cast<char>(0xEA);  // height, width high bytes: 0xEA60 = 60000
     huge[sof + 6] = huge[sof + 8] = static_cast<char>(0x60);
     std::string msg = decode_error("huge.jpg", huge, d);
     CHECK(msg == t / "huge.jpg" + ": 60000x60000 pixels is outside 1..16384 per side");
@@ -184,8 +186,8 @@ TEST_CASE("image: bad files are errors naming the file") {
   CHECK(decode_error("cut.png", png.substr(0, png.size() / 2), JpegDecoder::automatic)
             .rfind(t / "cut.png" + ": corrupt PNG (", 0) == 0);
   std::string huge_png = png;  // IHDR width and height at bytes 16..23
-  const char dims[8] = {0, 1, static_cast<char>(0x86), static_cast<char>(0xA0), 0, 1, static_cast<char>(0x86),
-                        static_cast<char>(0xA0)};  // 100000 x 100000
+  const char dims[8] = {0, 1, static_cast<char>(0x86), static_cast<char>(0xA0),
+                        0, 1, static_cast<char>(0x86), static_cast<char>(0xA0)};  // 100000 x 100000
   huge_png.replace(16, 8, dims, 8);
   CHECK(decode_error("huge.png", huge_png, JpegDecoder::automatic) ==
         t / "huge.png" + ": 100000x100000 pixels is outside 1..16384 per side");

@@ -22,7 +22,8 @@ ImageCache small_cache(const TempDir& t, int n) {
     im.width = 20;
     im.height = 20;
     for (int p = 0; p < 400; ++p)
-      for (int c = 0; c < 3; ++c) im.pixels.push_back(static_cast<uint8_t>((p * 3 + i * 40 + c * 90) % 256));
+      for (int c = 0; c < 3; ++c)
+        im.pixels.push_back(static_cast<uint8_t>((p * 3 + i * 40 + c * 90) % 256));
     std::string path = t / ("i" + std::to_string(i) + ".png");
     write_image(path, im);
     samples.push_back({"i" + std::to_string(i), path, i % 4, "g"});
@@ -145,7 +146,8 @@ TEST_CASE("loader: TTA views sit next to each other") {
   apply_tta_view(cache.image(1), 12, 12, TtaView::horizontal_flip, flipped.data());
   std::vector<float> expected(3 * 144);
   normalize_to_chw(flipped.data(), 12, 12, o.normalization, expected.data());
-  CHECK(std::equal(expected.begin(), expected.end(), b.images.begin() + 3 * 3 * 144));  // image 1, view 1
+  CHECK(std::equal(expected.begin(), expected.end(),
+                   b.images.begin() + 3 * 3 * 144));  // image 1, view 1
 }
 
 TEST_CASE("loader: restarting mid-epoch, stopping early, bad options") {
@@ -159,7 +161,8 @@ TEST_CASE("loader: restarting mid-epoch, stopping early, bad options") {
   {
     Loader loader(cache, all, o);
     Batch b;
-    CHECK(error_of([&] { loader.next(b); }) .find("call start_epoch before next") != std::string::npos);
+    CHECK(error_of([&] { loader.next(b); }).find("call start_epoch before next") !=
+          std::string::npos);
     loader.start_epoch(0);
     REQUIRE(loader.next(b));
     loader.start_epoch(1);  // the rest of epoch 0 is dropped
@@ -169,15 +172,18 @@ TEST_CASE("loader: restarting mid-epoch, stopping early, bad options") {
     REQUIRE(loader.next(b));
   }  // destroyed with work in flight: must not hang
   o.batch_size = 0;
-  CHECK(error_of([&] { Loader bad(cache, all, o); }).find("batch size must be at least 1") != std::string::npos);
+  CHECK(error_of([&] { Loader bad(cache, all, o); }).find("batch size must be at least 1") !=
+        std::string::npos);
   o.batch_size = 2;
-  CHECK(error_of([&] { Loader bad(cache, {0, 30}, o); }).find("index 30 is not in the cache") != std::string::npos);
+  CHECK(error_of([&] {
+          Loader bad(cache, {0, 30}, o);
+        }).find("index 30 is not in the cache") != std::string::npos);
 }
 
 TEST_CASE("loader: class-balanced sampling evens out the classes") {
   TempDir t("loaderbalanced");
-  ImageCache cache = small_cache(t, 24);  // labels i % 4: six of each
-  std::vector<int64_t> skewed = {1, 2, 3};  // one each of labels 1..3
+  ImageCache cache = small_cache(t, 24);                    // labels i % 4: six of each
+  std::vector<int64_t> skewed = {1, 2, 3};                  // one each of labels 1..3
   for (int64_t i = 0; i < 24; i += 4) skewed.push_back(i);  // six of label 0
   LoaderOptions o;
   o.batch_size = 6;

@@ -30,7 +30,8 @@ std::vector<double> centre_colour(const std::string& path) {
   std::vector<double> mean(3, 0);
   for (int y = im.height / 2 - 30; y < im.height / 2 + 30; ++y)
     for (int x = im.width / 2 - 30; x < im.width / 2 + 30; ++x)
-      for (int c = 0; c < 3; ++c) mean[c] += im.pixels[(static_cast<size_t>(y) * im.width + x) * 3 + c] / 3600.0;
+      for (int c = 0; c < 3; ++c)
+        mean[c] += im.pixels[(static_cast<size_t>(y) * im.width + x) * 3 + c] / 3600.0;
   return mean;
 }
 
@@ -60,11 +61,12 @@ TEST_CASE("sample data: a HAM10000-layout dataset the reader loads") {
   auto df = centre_colour(d.samples[3].image_path);
   auto mel = centre_colour(d.samples[4].image_path);
   auto vasc = centre_colour(d.samples[6].image_path);
-  MESSAGE("centre RGB df " << df[0] << "," << df[1] << "," << df[2] << "  mel " << mel[0] << "," << mel[1] << ","
-                           << mel[2] << "  vasc " << vasc[0] << "," << vasc[1] << "," << vasc[2]);
-  CHECK(mel[0] + mel[1] + mel[2] < 3 * 120);                  // dark
+  MESSAGE("centre RGB df " << df[0] << "," << df[1] << "," << df[2] << "  mel " << mel[0] << ","
+                           << mel[1] << "," << mel[2] << "  vasc " << vasc[0] << "," << vasc[1]
+                           << "," << vasc[2]);
+  CHECK(mel[0] + mel[1] + mel[2] < 3 * 120);                      // dark
   CHECK(df[0] + df[1] + df[2] > mel[0] + mel[1] + mel[2] + 150);  // light, white centre
-  CHECK(vasc[0] > 1.6 * vasc[2]);            // red over blue
+  CHECK(vasc[0] > 1.6 * vasc[2]);                                 // red over blue
 }
 
 TEST_CASE("sample data: the same seed writes the same files") {
@@ -77,6 +79,7 @@ TEST_CASE("sample data: the same seed writes the same files") {
   TempDir c("samplec");
   write_sample_dataset(c.path().string(), 7, 43);
   CHECK(file_bytes(a / "HAM10000_metadata.csv") != file_bytes(c / "HAM10000_metadata.csv"));
-  CHECK(error_of([&] { write_sample_dataset(c.path().string(), 6, 0); }).find("at least 7 images") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          write_sample_dataset(c.path().string(), 6, 0);
+        }).find("at least 7 images") != std::string::npos);
 }

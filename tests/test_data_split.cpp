@@ -22,10 +22,12 @@ namespace {
 // be on disk to be split).
 std::vector<Sample> metadata_samples(const std::string& csv) {
   CsvTable t = read_csv(csv);
-  int lesion = t.require_column("lesion_id"), image = t.require_column("image_id"), dx = t.require_column("dx");
+  int lesion = t.require_column("lesion_id"), image = t.require_column("image_id"),
+      dx = t.require_column("dx");
   std::vector<Sample> samples;
   for (const auto& row : t.rows)
-    samples.push_back(Sample{row[image], "", label_for_dx(row[dx], LabelMode::multiclass), row[lesion]});
+    samples.push_back(
+        Sample{row[image], "", label_for_dx(row[dx], LabelMode::multiclass), row[lesion]});
   return samples;
 }
 
@@ -41,8 +43,8 @@ void check_groups_whole(const std::vector<Sample>& samples, const Split& split) 
 }
 
 // The largest |size - target| over classes and parts, in images.
-double worst_class_deviation(const std::vector<Sample>& samples, int num_classes, const Split& split,
-                             const std::vector<double>& fractions) {
+double worst_class_deviation(const std::vector<Sample>& samples, int num_classes,
+                             const Split& split, const std::vector<double>& fractions) {
   std::vector<std::vector<double>> have(num_classes, std::vector<double>(fractions.size(), 0));
   std::vector<double> n(num_classes, 0);
   for (size_t i = 0; i < samples.size(); ++i) {
@@ -51,7 +53,8 @@ double worst_class_deviation(const std::vector<Sample>& samples, int num_classes
   }
   double worst = 0;
   for (int c = 0; c < num_classes; ++c)
-    for (size_t b = 0; b < fractions.size(); ++b) worst = std::max(worst, std::fabs(have[c][b] - fractions[b] * n[c]));
+    for (size_t b = 0; b < fractions.size(); ++b)
+      worst = std::max(worst, std::fabs(have[c][b] - fractions[b] * n[c]));
   return worst;
 }
 
@@ -78,7 +81,8 @@ TEST_CASE("split: full HAM10000 metadata, by lesion, stratified, deterministic")
   check_groups_whole(samples, a);
   double worst = worst_class_deviation(samples, 7, a, {0.64, 0.16, 0.20});
   MESSAGE("worst per-class deviation from target: " << worst << " images; sizes train/val/test "
-                                                    << a.sizes()[0] << "/" << a.sizes()[1] << "/" << a.sizes()[2]);
+                                                    << a.sizes()[0] << "/" << a.sizes()[1] << "/"
+                                                    << a.sizes()[2]);
   CHECK(worst <= 1.0);
   // The tutorial's 6409 / 1603 / 2003, each class rounded its own way.
   CHECK(std::abs(a.sizes()[0] - 6409) <= 7);
@@ -125,17 +129,20 @@ TEST_CASE("split: small generated cases") {
   check_groups_whole(samples, s);
   CHECK(s.sizes()[1] == 0);
   CHECK(s.sizes()[0] + s.sizes()[2] == 43);
-  CHECK(error_of([&] { split_train_val_test(samples, 2, {0.5, 0.2, 0.2}, 0); }).find("must sum to 1") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          split_train_val_test(samples, 2, {0.5, 0.2, 0.2}, 0);
+        }).find("must sum to 1") != std::string::npos);
   samples[0].label = 2;
-  CHECK(error_of([&] { split_train_val_test(samples, 2, {}, 0); }).find("outside [0, 2)") != std::string::npos);
+  CHECK(error_of([&] { split_train_val_test(samples, 2, {}, 0); }).find("outside [0, 2)") !=
+        std::string::npos);
 }
 
 TEST_CASE("split: splits.csv round trip and a changed dataset") {
   TempDir t("splits");
   std::vector<Sample> samples;
   for (int i = 0; i < 30; ++i)
-    samples.push_back({"ISIC_" + std::to_string(i), "", i % 3, "HAM,\"" + std::to_string(i / 2)});  // odd ids quote
+    samples.push_back({"ISIC_" + std::to_string(i), "", i % 3,
+                       "HAM,\"" + std::to_string(i / 2)});  // odd ids quote
   Split s = split_train_val_test(samples, 3, {}, 11);
   const std::string path = t / "splits.csv";
   write_splits_csv(path, samples, s);
@@ -151,12 +158,15 @@ TEST_CASE("split: splits.csv round trip and a changed dataset") {
   auto fewer = samples;
   fewer.pop_back();
   CHECK(error_of([&] { read_splits_csv(path, fewer); }) ==
-        path + ":31: image 'ISIC_29' is not in the dataset (1 such images; the dataset changed since the split was "
-               "written; delete the file to split again)");
+        path +
+            ":31: image 'ISIC_29' is not in the dataset (1 such images; the dataset changed since "
+            "the split was "
+            "written; delete the file to split again)");
   auto more = samples;
   more.push_back({"ISIC_99", "", 0, "X"});
-  CHECK(error_of([&] { read_splits_csv(path, more); }).find("image 'ISIC_99' of the dataset is not listed") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          read_splits_csv(path, more);
+        }).find("image 'ISIC_99' of the dataset is not listed") != std::string::npos);
 }
 
 TEST_CASE("class weights: the tutorial's median-frequency values on the full metadata") {
@@ -184,5 +194,6 @@ TEST_CASE("class weights: ones, balanced, balanced-sqrt, absent classes") {
   CHECK(m[0] == doctest::Approx(2.5));
   CHECK(m[3] == doctest::Approx(0.25));
   CHECK(parse_class_weighting("balanced-sqrt") == ClassWeighting::balanced_sqrt);
-  CHECK(error_of([] { parse_class_weighting("inverse"); }).find("unknown class weighting") != std::string::npos);
+  CHECK(error_of([] { parse_class_weighting("inverse"); }).find("unknown class weighting") !=
+        std::string::npos);
 }
