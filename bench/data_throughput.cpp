@@ -1,7 +1,7 @@
 // Data pipeline throughput on the real images: decode + resize with each
 // JPEG decoder, cache build, cache reads, and the loader with augmentation.
 //
-//   cudagrad_data_bench [DATA_DIR] [SIZE]     (DATA_DIR defaults to ../shared/data)
+//   data_throughput [DATA_DIR] [SIZE]     (DATA_DIR defaults to ../shared/data)
 //
 // Uses DATA_DIR/ham10000 (600x450 originals, those present) and prints one
 // line per measurement; bench/RESULTS.md keeps the numbers with the machine.
