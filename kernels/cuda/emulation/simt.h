@@ -223,6 +223,9 @@ T atomicCAS(T* address, T compare, T value) {
 
 // ---- device math: the CUDA names over the host library ----------------------------
 // (expf, logf, sqrtf, fmaxf, fminf, fabsf, fmaf, tanhf, powf come from <cmath>.)
+using std::isfinite;
+using std::isinf;
+using std::isnan;
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline float __expf(float x) { return std::exp(x); }
 inline float __logf(float x) { return std::log(x); }
