@@ -33,4 +33,10 @@ namespace detail {
     }                                                              \
   } while (0)
 
-#define CG_FAIL(msg) CG_CHECK(false, msg)
+// Always throws; the compiler knows it does not return.
+#define CG_FAIL(msg)                                              \
+  do {                                                            \
+    std::ostringstream cg_fail_os_;                               \
+    cg_fail_os_ << msg;                                           \
+    ::cudagrad::detail::fail(__FILE__, __LINE__, cg_fail_os_.str()); \
+  } while (0)

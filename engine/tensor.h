@@ -21,6 +21,8 @@ int64_t shape_numel(const Shape& shape);
 class Generator;
 struct Node;
 
+struct KernelTable;
+
 // Raw memory on one device, freed by the backend that allocated it.
 class Storage {
  public:
@@ -36,6 +38,7 @@ class Storage {
   void* data_ = nullptr;
   size_t bytes_ = 0;
   Device device_;
+  const KernelTable* allocator_;  // the backend whose allocate() made data_
 };
 
 class Tensor;

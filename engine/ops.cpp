@@ -1,0 +1,409 @@
+// Each op: check arguments, run the forward kernel, record the backward.
+// Backward closures save detached tensors (shared storage, no graph) so the
+// graph holds no reference cycle.
+#include "engine/ops.h"
+
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/error.h"
+
+namespace cudagrad {
+
+namespace {
+
+const KernelTable& kernels(const Tensor& t) { return kernels_for(t.device()); }
+
+float* data_or_null(const Tensor& t) { return t.defined() ? t.data() : nullptr; }
+
+void check_defined(const char* op, const Tensor& t, const char* what) {
+  CG_CHECK(t.defined(), op << ": " << what << " is undefined");
+}
+
+void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
+  if (a.defined() && b.defined())
+    CG_CHECK(a.device() == b.device(), op << ": tensors on " << a.device().str() << " and "
+                                          << b.device().str() << "; move them to one device");
+}
+
+void check_nchw(const char* op, const Tensor& x) {
+  check_defined(op, x, "input");
+  CG_CHECK(x.ndim() == 4, op << ": input must be (N, C, H, W), got " << shape_str(x.shape()));
+}
+
+// Raw memory for integer side data (max-pool winners, class targets).
+std::shared_ptr<Storage> int_buffer(int64_t count, Device device) {
+  return std::make_shared<Storage>(count * sizeof(int32_t), device);
+}
+
+}  // namespace
+
+// ---- convolution --------------------------------------------------------------------
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding,
+              int groups) {
+  const char* op = "conv2d";
+  check_nchw(op, x);
+  check_defined(op, weight, "weight");
+  check_same_device(op, x, weight);
+  check_same_device(op, x, bias);
+  CG_CHECK(weight.ndim() == 4 && weight.dim(2) == weight.dim(3),
+           op << ": weight must be (C_out, C_in/groups, k, k), got " << shape_str(weight.shape()));
+  Conv2dShape s;
+  s.N = x.dim(0); s.C_in = x.dim(1); s.H = x.dim(2); s.W = x.dim(3);
+  s.C_out = weight.dim(0); s.kernel = weight.dim(2);
+  s.stride = stride; s.padding = padding; s.groups = groups;
+  CG_CHECK(groups >= 1 && s.C_in % groups == 0 && s.C_out % groups == 0,
+           op << ": groups " << groups << " must divide C_in " << s.C_in << " and C_out " << s.C_out);
+  CG_CHECK(weight.dim(1) == s.C_in / groups,
+           op << ": weight " << shape_str(weight.shape()) << " expects " << weight.dim(1) * groups
+              << " input channels, input " << shape_str(x.shape()) << " has " << s.C_in);
+  CG_CHECK(stride >= 1 && padding >= 0, op << ": stride must be >= 1 and padding >= 0");
+  CG_CHECK(s.H + 2 * padding >= s.kernel && s.W + 2 * padding >= s.kernel,
+           op << ": input " << shape_str(x.shape()) << " with padding " << padding
+              << " is smaller than the kernel " << s.kernel << "x" << s.kernel);
+  if (bias.defined())
+    CG_CHECK(bias.shape() == Shape{s.C_out},
+             op << ": bias must be (" << s.C_out << "), got " << shape_str(bias.shape()));
+
+  const bool depthwise = groups > 1 && groups == s.C_in && groups == s.C_out;
+  CG_CHECK(!depthwise || s.kernel <= 64,
+           "depthwise_conv2d: kernels up to 64x64 are supported, got " << s.kernel);
+  const KernelTable& k = kernels(x);
+  Tensor y = Tensor::empty({s.N, s.C_out, s.H_out(), s.W_out()}, x.device());
+  (depthwise ? k.depthwise_conv2d_forward : k.conv2d_forward)(s, x.data(), weight.data(),
+                                                              data_or_null(bias), y.data());
+
+  const bool need_dx = x.requires_grad();
+  const bool need_dw = weight.requires_grad() || (bias.defined() && bias.requires_grad());
+  const bool has_bias = bias.defined();
+  Tensor xs = x.detach(), ws = weight.detach();
+  return record(y, depthwise ? "depthwise_conv2d" : "conv2d", {x, weight, bias},
+                [=](const Tensor& dy) {
+    // dx = sum over output positions of dy * w (a transposed convolution);
+    // dw = sum over the batch and positions of dy * x (a correlation of x with dy).
+    const KernelTable& k = kernels(dy);
+    Tensor dx, dw, db;
+    if (need_dx) {
+      dx = Tensor::empty(xs.shape(), xs.device());
+      (depthwise ? k.depthwise_conv2d_backward_input
+                 : k.conv2d_backward_input)(s, dy.data(), ws.data(), dx.data());
+    }
+    if (need_dw) {
+      dw = Tensor::empty(ws.shape(), ws.device());
+      if (has_bias) db = Tensor::empty({s.C_out}, ws.device());
+      (depthwise ? k.depthwise_conv2d_backward_weight
+                 : k.conv2d_backward_weight)(s, xs.data(), dy.data(), dw.data(), data_or_null(db));
+    }
+    return std::vector<Tensor>{dx, dw, db};
+  });
+}
+
+// ---- batch normalization --------------------------------------------------------------
+
+Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                    const Tensor& running_mean, const Tensor& running_var, bool training,
+                    float momentum, float eps) {
+  const char* op = "batch_norm2d";
+  check_nchw(op, x);
+  BatchNormShape s{static_cast<int>(x.dim(0)), static_cast<int>(x.dim(1)),
+                   static_cast<int>(x.dim(2)), static_cast<int>(x.dim(3))};
+  const Shape channels{s.C};
+  for (const Tensor* t : {&gamma, &beta, &running_mean, &running_var}) {
+    check_defined(op, *t, "a parameter or running statistic");
+    check_same_device(op, x, *t);
+    CG_CHECK(t->shape() == channels, op << ": input " << shape_str(x.shape())
+                                        << " has " << s.C << " channels, a parameter has shape "
+                                        << shape_str(t->shape()));
+  }
+  CG_CHECK(eps > 0 && momentum >= 0 && momentum <= 1,
+           op << ": needs eps > 0 and momentum in [0, 1]");
+  const KernelTable& k = kernels(x);
+  Tensor y = Tensor::empty(x.shape(), x.device());
+  Tensor xs = x.detach(), gs = gamma.detach();
+
+  if (training) {
+    CG_CHECK(static_cast<int64_t>(s.N) * s.H * s.W > 1,
+             op << ": training needs more than one value per channel, input is "
+                << shape_str(x.shape()));
+    Tensor mean = Tensor::empty(channels, x.device()), invstd = Tensor::empty(channels, x.device());
+    k.batch_norm_forward_train(s, x.data(), gamma.data(), beta.data(), eps, momentum,
+                               running_mean.data(), running_var.data(), y.data(), mean.data(),
+                               invstd.data());
+    return record(y, op, {x, gamma, beta}, [=](const Tensor& dy) {
+      Tensor dx = Tensor::empty(xs.shape(), xs.device());
+      Tensor dgamma = Tensor::empty(channels, xs.device()), dbeta = Tensor::empty(channels, xs.device());
+      kernels(dy).batch_norm_backward(s, dy.data(), xs.data(), gs.data(), mean.data(),
+                                      invstd.data(), dx.data(), dgamma.data(), dbeta.data());
+      return std::vector<Tensor>{dx, dgamma, dbeta};
+    });
+  }
+
+  k.batch_norm_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(),
+                            running_var.data(), eps, y.data());
+  // In evaluation the statistics are constants, so y = x * scale + shift per
+  // channel with scale = gamma / sqrt(running_var + eps).
+  Tensor rm = running_mean.detach().clone(), rv = running_var.detach().clone();
+  return record(y, op, {x, gamma, beta}, [=](const Tensor& dy) {
+    const KernelTable& k = kernels(dy);
+    Device dev = dy.device();
+    // dx = dy * scale: the eval forward applied to dy with zero mean and shift.
+    Tensor zeros = Tensor::zeros(channels, dev);
+    Tensor dx = Tensor::empty(xs.shape(), dev);
+    k.batch_norm_forward_eval(s, dy.data(), gs.data(), zeros.data(), zeros.data(), rv.data(), eps,
+                              dx.data());
+    // dgamma = sum dy * x_hat and dbeta = sum dy: the training backward gives
+    // these when handed the running statistics; its dx is discarded.
+    std::vector<float> invstd = rv.to_vector();
+    for (float& v : invstd) v = 1.f / std::sqrt(v + eps);
+    Tensor invstd_t = Tensor::from_vector(invstd, channels, dev);
+    Tensor scratch = Tensor::empty(xs.shape(), dev);
+    Tensor dgamma = Tensor::empty(channels, dev), dbeta = Tensor::empty(channels, dev);
+    k.batch_norm_backward(s, dy.data(), xs.data(), gs.data(), rm.data(), invstd_t.data(),
+                          scratch.data(), dgamma.data(), dbeta.data());
+    return std::vector<Tensor>{dx, dgamma, dbeta};
+  });
+}
+
+// ---- dropout, relu ------------------------------------------------------------------------
+
+Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed, uint64_t offset) {
+  check_defined("dropout", x, "input");
+  CG_CHECK(p >= 0.f && p < 1.f, "dropout: probability must be in [0, 1), got " << p);
+  if (!training || p == 0.f) return x;
+  const KernelTable& k = kernels(x);
+  Tensor y = Tensor::empty(x.shape(), x.device()), mask = Tensor::empty(x.shape(), x.device());
+  k.dropout_forward(x.numel(), p, seed, offset, x.data(), y.data(), mask.data());
+  return record(y, "dropout", {x}, [mask](const Tensor& dy) {
+    Tensor dx = Tensor::empty(dy.shape(), dy.device());
+    kernels(dy).dropout_backward(dy.numel(), dy.data(), mask.data(), dx.data());
+    return std::vector<Tensor>{dx};
+  });
+}
+
+Tensor relu(const Tensor& x) {
+  check_defined("relu", x, "input");
+  Tensor y = Tensor::empty(x.shape(), x.device());
+  kernels(x).relu_forward(x.numel(), x.data(), y.data());
+  Tensor xs = x.detach();
+  return record(y, "relu", {x}, [xs](const Tensor& dy) {
+    Tensor dx = Tensor::empty(dy.shape(), dy.device());
+    kernels(dy).relu_backward(dy.numel(), xs.data(), dy.data(), dx.data());
+    return std::vector<Tensor>{dx};
+  });
+}
+
+// ---- pooling -----------------------------------------------------------------------------
+
+static Pool2dShape pool_shape(const char* op, const Tensor& x, int kernel, int stride, int padding) {
+  check_nchw(op, x);
+  Pool2dShape s;
+  s.N = x.dim(0); s.C = x.dim(1); s.H = x.dim(2); s.W = x.dim(3);
+  s.kernel = kernel; s.stride = stride; s.padding = padding;
+  CG_CHECK(kernel >= 1 && stride >= 1, op << ": kernel and stride must be >= 1");
+  CG_CHECK(padding >= 0 && 2 * padding <= kernel,
+           op << ": padding must be in [0, kernel/2], got " << padding << " for kernel " << kernel);
+  CG_CHECK(s.H + 2 * padding >= kernel && s.W + 2 * padding >= kernel,
+           op << ": input " << shape_str(x.shape()) << " is smaller than the window " << kernel);
+  return s;
+}
+
+Tensor max_pool2d(const Tensor& x, int kernel, int stride, int padding) {
+  Pool2dShape s = pool_shape("max_pool2d", x, kernel, stride, padding);
+  Tensor y = Tensor::empty({s.N, s.C, s.H_out(), s.W_out()}, x.device());
+  auto argmax = int_buffer(y.numel(), x.device());
+  kernels(x).max_pool2d_forward(s, x.data(), y.data(), static_cast<int32_t*>(argmax->data()));
+  Shape in_shape = x.shape();
+  return record(y, "max_pool2d", {x}, [=](const Tensor& dy) {
+    Tensor dx = Tensor::empty(in_shape, dy.device());
+    kernels(dy).max_pool2d_backward(s, dy.data(), static_cast<const int32_t*>(argmax->data()),
+                                    dx.data());
+    return std::vector<Tensor>{dx};
+  });
+}
+
+Tensor avg_pool2d(const Tensor& x, int kernel, int stride, int padding) {
+  Pool2dShape s = pool_shape("avg_pool2d", x, kernel, stride, padding);
+  Tensor y = Tensor::empty({s.N, s.C, s.H_out(), s.W_out()}, x.device());
+  kernels(x).avg_pool2d_forward(s, x.data(), y.data());
+  Shape in_shape = x.shape();
+  return record(y, "avg_pool2d", {x}, [=](const Tensor& dy) {
+    Tensor dx = Tensor::empty(in_shape, dy.device());
+    kernels(dy).avg_pool2d_backward(s, dy.data(), dx.data());
+    return std::vector<Tensor>{dx};
+  });
+}
+
+Tensor global_avg_pool2d(const Tensor& x) {
+  check_nchw("global_avg_pool2d", x);
+  int N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
+  CG_CHECK(HW > 0, "global_avg_pool2d: empty spatial size in " << shape_str(x.shape()));
+  Tensor y = Tensor::empty({N, C}, x.device());
+  kernels(x).global_avg_pool_forward(N, C, HW, x.data(), y.data());
+  Shape in_shape = x.shape();
+  return record(y, "global_avg_pool2d", {x}, [=](const Tensor& dy) {
+    Tensor dx = Tensor::empty(in_shape, dy.device());
+    kernels(dy).global_avg_pool_backward(N, C, HW, dy.data(), dx.data());
+    return std::vector<Tensor>{dx};
+  });
+}
+
+// ---- linear ---------------------------------------------------------------------------------
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  const char* op = "linear";
+  check_defined(op, x, "input");
+  check_defined(op, weight, "weight");
+  check_same_device(op, x, weight);
+  check_same_device(op, x, bias);
+  CG_CHECK(weight.ndim() == 2, op << ": weight must be (out, in), got " << shape_str(weight.shape()));
+  CG_CHECK(x.ndim() == 2 && x.dim(1) == weight.dim(1),
+           op << ": input must be (N, " << weight.dim(1) << ") for weight "
+              << shape_str(weight.shape()) << ", got " << shape_str(x.shape()));
+  LinearShape s{static_cast<int>(x.dim(0)), static_cast<int>(weight.dim(1)),
+                static_cast<int>(weight.dim(0))};
+  if (bias.defined())
+    CG_CHECK(bias.shape() == Shape{s.out},
+             op << ": bias must be (" << s.out << "), got " << shape_str(bias.shape()));
+  Tensor y = Tensor::empty({s.N, s.out}, x.device());
+  kernels(x).linear_forward(s, x.data(), weight.data(), data_or_null(bias), y.data());
+
+  const bool need_dx = x.requires_grad();
+  const bool need_dw = weight.requires_grad() || (bias.defined() && bias.requires_grad());
+  const bool has_bias = bias.defined();
+  Tensor xs = x.detach(), ws = weight.detach();
+  return record(y, op, {x, weight, bias}, [=](const Tensor& dy) {
+    // dx = dy w (N, in); dw = dy^T x (out, in); db = column sums of dy.
+    const KernelTable& k = kernels(dy);
+    Tensor dx, dw, db;
+    if (need_dx) {
+      dx = Tensor::empty(xs.shape(), dy.device());
+      k.linear_backward_input(s, dy.data(), ws.data(), dx.data());
+    }
+    if (need_dw) {
+      dw = Tensor::empty(ws.shape(), dy.device());
+      if (has_bias) db = Tensor::empty({s.out}, dy.device());
+      k.linear_backward_weight(s, xs.data(), dy.data(), dw.data(), data_or_null(db));
+    }
+    return std::vector<Tensor>{dx, dw, db};
+  });
+}
+
+// ---- shape plumbing ----------------------------------------------------------------------------
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  check_defined("add", a, "first operand");
+  check_defined("add", b, "second operand");
+  check_same_device("add", a, b);
+  CG_CHECK(a.shape() == b.shape(), "add: shapes " << shape_str(a.shape()) << " and "
+                                                  << shape_str(b.shape()) << " differ");
+  Tensor y = Tensor::empty(a.shape(), a.device());
+  kernels(a).add(a.numel(), a.data(), b.data(), y.data());
+  // Both inputs receive the output's gradient unchanged.
+  return record(y, "add", {a, b}, [](const Tensor& dy) { return std::vector<Tensor>{dy, dy}; });
+}
+
+Tensor concat_channels(const std::vector<Tensor>& xs) {
+  const char* op = "concat_channels";
+  CG_CHECK(!xs.empty(), op << ": needs at least one tensor");
+  for (const Tensor& x : xs) {
+    check_nchw(op, x);
+    check_same_device(op, xs[0], x);
+    CG_CHECK(x.dim(0) == xs[0].dim(0) && x.dim(2) == xs[0].dim(2) && x.dim(3) == xs[0].dim(3),
+             op << ": shapes " << shape_str(xs[0].shape()) << " and " << shape_str(x.shape())
+                << " differ outside dimension 1");
+  }
+  int N = xs[0].dim(0), HW = xs[0].dim(2) * xs[0].dim(3), total = 0;
+  std::vector<int> channels;
+  std::vector<const float*> inputs;
+  std::vector<Shape> shapes;
+  for (const Tensor& x : xs) {
+    channels.push_back(x.dim(1));
+    inputs.push_back(x.data());
+    shapes.push_back(x.shape());
+    total += x.dim(1);
+  }
+  Tensor y = Tensor::empty({N, total, xs[0].dim(2), xs[0].dim(3)}, xs[0].device());
+  kernels(y).concat_channels_forward(N, HW, xs.size(), inputs.data(), channels.data(), y.data());
+  return record(y, op, xs, [=](const Tensor& dy) {
+    std::vector<Tensor> dxs;
+    std::vector<float*> ptrs;
+    for (const Shape& shape : shapes) {
+      dxs.push_back(Tensor::empty(shape, dy.device()));
+      ptrs.push_back(dxs.back().data());
+    }
+    kernels(dy).concat_channels_backward(N, HW, shapes.size(), dy.data(), channels.data(),
+                                         ptrs.data());
+    return dxs;
+  });
+}
+
+Tensor flatten(const Tensor& x) {
+  check_defined("flatten", x, "input");
+  return x.flatten();
+}
+
+// ---- classification head ---------------------------------------------------------------------
+
+Tensor log_softmax(const Tensor& x) {
+  check_defined("log_softmax", x, "input");
+  CG_CHECK(x.ndim() == 2, "log_softmax: input must be (N, K), got " << shape_str(x.shape()));
+  int N = x.dim(0), K = x.dim(1);
+  Tensor y = Tensor::empty(x.shape(), x.device());
+  kernels(x).log_softmax_forward(N, K, x.data(), y.data());
+  Tensor ys = y.detach();
+  return record(y, "log_softmax", {x}, [=](const Tensor& dy) {
+    // dx = dy - softmax(x) * sum(dy) per row, with softmax = exp(y).
+    Tensor dx = Tensor::empty(dy.shape(), dy.device());
+    kernels(dy).log_softmax_backward(N, K, ys.data(), dy.data(), dx.data());
+    return std::vector<Tensor>{dx};
+  });
+}
+
+Tensor nll_loss(const Tensor& logp, const std::vector<int32_t>& targets, const Tensor& weights,
+                float label_smoothing) {
+  const char* op = "nll_loss";
+  check_defined(op, logp, "input");
+  CG_CHECK(logp.ndim() == 2, op << ": input must be (N, K), got " << shape_str(logp.shape()));
+  int N = logp.dim(0), K = logp.dim(1);
+  CG_CHECK(static_cast<int>(targets.size()) == N,
+           op << ": " << targets.size() << " targets for a batch of " << N);
+  CG_CHECK(label_smoothing >= 0.f && label_smoothing < 1.f,
+           op << ": label smoothing must be in [0, 1), got " << label_smoothing);
+  std::vector<float> w(K, 1.f);
+  if (weights.defined()) {
+    CG_CHECK(weights.shape() == Shape{K},
+             op << ": class weights must be (" << K << "), got " << shape_str(weights.shape()));
+    check_same_device(op, logp, weights);
+    w = weights.to_vector();
+  }
+  double weight_sum = 0;
+  for (int i = 0; i < N; ++i) {
+    CG_CHECK(targets[i] >= 0 && targets[i] < K,
+             op << ": target " << targets[i] << " of sample " << i << " is not a class in [0, " << K << ")");
+    weight_sum += w[targets[i]];
+  }
+  CG_CHECK(weight_sum > 0, op << ": the class weights of every target in the batch are zero");
+
+  auto t = int_buffer(N, logp.device());
+  const KernelTable& k = kernels(logp);
+  k.copy_from_host(t->data(), targets.data(), N * sizeof(int32_t));
+  Tensor loss = Tensor::empty({}, logp.device());
+  const int32_t* tp = static_cast<const int32_t*>(t->data());
+  Tensor ws = weights.defined() ? weights.detach() : Tensor();
+  k.nll_loss_forward(N, K, logp.data(), tp, data_or_null(ws), label_smoothing, loss.data());
+  return record(loss, op, {logp}, [=](const Tensor& dloss) {
+    Tensor dlogp = Tensor::empty({N, K}, dloss.device());
+    kernels(dloss).nll_loss_backward(N, K, static_cast<const int32_t*>(t->data()), data_or_null(ws),
+                                     label_smoothing, dloss.data(), dlogp.data());
+    return std::vector<Tensor>{dlogp};
+  });
+}
+
+Tensor cross_entropy(const Tensor& logits, const std::vector<int32_t>& targets,
+                     const Tensor& weights, float label_smoothing) {
+  return nll_loss(log_softmax(logits), targets, weights, label_smoothing);
+}
+
+}  // namespace cudagrad

@@ -1,0 +1,375 @@
+#include "engine/safetensors.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <set>
+
+#include "engine/error.h"
+#include "engine/json.h"
+
+namespace cudagrad {
+
+namespace {
+
+// The reference implementation refuses headers above 100 MB; so do we, so a
+// lying length cannot make us allocate gigabytes before the JSON is parsed.
+constexpr uint64_t kMaxHeaderBytes = 100u << 20;
+
+// Little-endian decoding byte by byte: correct on any host, and the compiler
+// turns it into a plain load on x86 and ARM.
+uint64_t load_le(const unsigned char* p, size_t bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+float bits_to_float(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// IEEE half: 1 sign, 5 exponent (bias 15), 10 mantissa bits.
+float half_to_float(uint16_t h) {
+  int exponent = (h >> 10) & 0x1F;
+  int mantissa = h & 0x3FF;
+  float magnitude;
+  if (exponent == 0)
+    magnitude = std::ldexp(static_cast<float>(mantissa), -24);  // subnormal
+  else if (exponent == 31)
+    magnitude =
+        mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+  else
+    magnitude = std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
+  return (h & 0x8000) ? -magnitude : magnitude;
+}
+
+float decode_f32(const unsigned char* p) {
+  return bits_to_float(static_cast<uint32_t>(load_le(p, 4)));
+}
+float decode_f64(const unsigned char* p) {
+  uint64_t bits = load_le(p, 8);
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return static_cast<float>(d);
+}
+float decode_f16(const unsigned char* p) {
+  return half_to_float(static_cast<uint16_t>(load_le(p, 2)));
+}
+// bfloat16 is the upper half of a float32.
+float decode_bf16(const unsigned char* p) {
+  return bits_to_float(static_cast<uint32_t>(load_le(p, 2)) << 16);
+}
+float decode_i64(const unsigned char* p) {
+  return static_cast<float>(static_cast<int64_t>(load_le(p, 8)));
+}
+float decode_i32(const unsigned char* p) {
+  return static_cast<float>(static_cast<int32_t>(load_le(p, 4)));
+}
+float decode_i16(const unsigned char* p) {
+  return static_cast<float>(static_cast<int16_t>(load_le(p, 2)));
+}
+float decode_i8(const unsigned char* p) { return static_cast<float>(static_cast<int8_t>(p[0])); }
+float decode_u8(const unsigned char* p) { return static_cast<float>(p[0]); }
+float decode_bool(const unsigned char* p) { return p[0] ? 1.f : 0.f; }
+
+struct DtypeInfo {
+  const char* name;
+  size_t bytes;
+  float (*decode)(const unsigned char* p);  // one little-endian element to float
+};
+const DtypeInfo kDtypes[] = {{"F32", 4, decode_f32}, {"F64", 8, decode_f64},
+                             {"F16", 2, decode_f16}, {"BF16", 2, decode_bf16},
+                             {"I64", 8, decode_i64}, {"I32", 4, decode_i32},
+                             {"I16", 2, decode_i16}, {"I8", 1, decode_i8},
+                             {"U8", 1, decode_u8},   {"BOOL", 1, decode_bool}};
+
+const DtypeInfo* find_dtype(const std::string& name) {
+  for (const auto& d : kDtypes)
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+using File = std::unique_ptr<FILE, int (*)(FILE*)>;
+
+// One tensor entry of the header, validated against the file size.
+struct Entry {
+  std::string name;
+  const DtypeInfo* dtype = nullptr;
+  Shape shape;
+  uint64_t begin = 0, end = 0;
+};
+
+uint64_t checked_integer(const json::Value& v, const std::string& path, const std::string& what) {
+  CG_CHECK(v.is_integer() && v.integer >= 0,
+           path << ": " << what << " must be a non-negative integer, got a "
+                << (v.is_integer() ? "negative integer" : json::type_name(v.type)));
+  return static_cast<uint64_t>(v.integer);
+}
+
+Entry parse_entry(const std::string& path, const std::string& name, const json::Value& info,
+                  uint64_t data_bytes) {
+  Entry e;
+  e.name = name;
+  const std::string where = "tensor '" + name + "'";
+  CG_CHECK(info.is_object(), path << ": " << where << " must be an object with dtype, shape and "
+                                  << "data_offsets, got a " << json::type_name(info.type));
+  std::set<std::string> keys;
+  for (const auto& m : info.members)
+    CG_CHECK(keys.insert(m.first).second,
+             path << ": " << where << " has key '" << m.first << "' twice");
+  const json::Value* dtype = info.find("dtype");
+  const json::Value* shape = info.find("shape");
+  const json::Value* offsets = info.find("data_offsets");
+  CG_CHECK(dtype && shape && offsets,
+           path << ": " << where << " must have dtype, shape and data_offsets");
+
+  CG_CHECK(dtype->is_string(), path << ": " << where << ": dtype must be a string");
+  e.dtype = find_dtype(dtype->text);
+  CG_CHECK(e.dtype, path << ": " << where << " has unsupported dtype '" << dtype->text
+                         << "' (expected F32, F64, F16, BF16, I64, I32, I16, I8, U8 or BOOL)");
+
+  // Products are checked against overflow before they are formed; an empty
+  // tensor (a zero dimension) still may not declare an absurd shape.
+  CG_CHECK(shape->is_array(), path << ": " << where << ": shape must be an array");
+  uint64_t nonzero_product = 1;
+  bool empty = false;
+  for (const auto& dim : shape->items) {
+    uint64_t d = checked_integer(dim, path, where + " shape entry");
+    if (d == 0) {
+      empty = true;
+    } else {
+      CG_CHECK(nonzero_product <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / d,
+               path << ": " << where << " has a shape whose size overflows 64 bits");
+      nonzero_product *= d;
+    }
+    e.shape.push_back(static_cast<int64_t>(d));
+  }
+  const uint64_t numel = empty ? 0 : nonzero_product;
+
+  CG_CHECK(offsets->is_array() && offsets->items.size() == 2,
+           path << ": " << where << ": data_offsets must be an array [begin, end]");
+  e.begin = checked_integer(offsets->items[0], path, where + " data_offsets begin");
+  e.end = checked_integer(offsets->items[1], path, where + " data_offsets end");
+  CG_CHECK(e.begin <= e.end, path << ": " << where << " has data_offsets begin " << e.begin
+                                  << " after end " << e.end);
+  CG_CHECK(e.end <= data_bytes, path << ": " << where << " has data_offsets end " << e.end
+                                     << " past the end of the data area (" << data_bytes
+                                     << " bytes)");
+  const uint64_t span = e.end - e.begin;
+  CG_CHECK(numel <= span / e.dtype->bytes && numel * e.dtype->bytes == span,
+           path << ": " << where << " spans " << span << " bytes but dtype " << e.dtype->name
+                << " and shape " << shape_str(e.shape) << " need " << numel << " elements of "
+                << e.dtype->bytes << " bytes");
+  return e;
+}
+
+// The tensors, sorted by offset, must cover [0, data_bytes) exactly once.
+void check_tiling(const std::string& path, std::vector<Entry>& entries, uint64_t data_bytes) {
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t covered = 0;
+  std::string previous = "the start of the data area";
+  for (const auto& e : entries) {
+    CG_CHECK(e.begin >= covered, path << ": tensor '" << e.name << "' at [" << e.begin << ", "
+                                      << e.end << ") overlaps " << previous << " which ends at "
+                                      << covered);
+    CG_CHECK(e.begin == covered, path << ": " << (e.begin - covered)
+                                      << " unused bytes before tensor '" << e.name << "' at offset "
+                                      << e.begin << " (tensors must be contiguous)");
+    covered = e.end;
+    previous = "tensor '" + e.name + "'";
+  }
+  CG_CHECK(covered == data_bytes, path << ": " << (data_bytes - covered)
+                                       << " trailing bytes after the last tensor (data area is "
+                                       << data_bytes << " bytes, tensors cover " << covered << ")");
+}
+
+void read_exact(FILE* f, const std::string& path, uint64_t offset, unsigned char* dst,
+                size_t bytes) {
+  if (bytes == 0) return;
+  CG_CHECK(std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0 &&
+               std::fread(dst, 1, bytes, f) == bytes,
+           path << ": could not read " << bytes << " bytes at offset " << offset);
+}
+
+}  // namespace
+
+NamedTensors load_safetensors(const std::string& path, SafetensorsMetadata* metadata) {
+  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  CG_CHECK(f, "cannot open safetensors file " << path << ": " << std::strerror(errno));
+  CG_CHECK(std::fseek(f.get(), 0, SEEK_END) == 0, path << ": cannot seek (not a regular file?)");
+  long size_or_error = std::ftell(f.get());
+  CG_CHECK(size_or_error >= 0, path << ": cannot determine the file size");
+  const uint64_t file_bytes = static_cast<uint64_t>(size_or_error);
+  CG_CHECK(file_bytes >= 8,
+           path << ": file is " << file_bytes << " bytes, too short for the 8-byte header length");
+
+  unsigned char length_bytes[8];
+  read_exact(f.get(), path, 0, length_bytes, 8);
+  const uint64_t header_bytes = load_le(length_bytes, 8);
+  CG_CHECK(header_bytes <= file_bytes - 8, path << ": header length " << header_bytes
+                                                << " runs past the end of the file (" << file_bytes
+                                                << " bytes, so at most " << file_bytes - 8 << ")");
+  CG_CHECK(header_bytes <= kMaxHeaderBytes,
+           path << ": header length " << header_bytes << " exceeds the 100 MB limit");
+  CG_CHECK(header_bytes >= 2,
+           path << ": header length " << header_bytes << " is too short for a JSON object");
+
+  std::string header(header_bytes, '\0');
+  read_exact(f.get(), path, 8, reinterpret_cast<unsigned char*>(&header[0]), header_bytes);
+  json::Value root = json::parse(header, path + " header");
+  CG_CHECK(root.is_object(),
+           path << ": header must be a JSON object, got a " << json::type_name(root.type));
+
+  const uint64_t data_start = 8 + header_bytes;
+  const uint64_t data_bytes = file_bytes - data_start;
+  std::vector<Entry> entries;
+  std::set<std::string> names;
+  SafetensorsMetadata meta;
+  for (const auto& member : root.members) {
+    CG_CHECK(names.insert(member.first).second,
+             path << ": name '" << member.first << "' appears twice in the header");
+    if (member.first == "__metadata__") {
+      CG_CHECK(member.second.is_object(), path << ": __metadata__ must be an object of strings");
+      for (const auto& kv : member.second.members) {
+        CG_CHECK(kv.second.is_string(),
+                 path << ": __metadata__ value for '" << kv.first << "' must be a string");
+        CG_CHECK(meta.emplace(kv.first, kv.second.text).second,
+                 path << ": __metadata__ key '" << kv.first << "' appears twice");
+      }
+      continue;
+    }
+    entries.push_back(parse_entry(path, member.first, member.second, data_bytes));
+  }
+  check_tiling(path, entries, data_bytes);
+
+  NamedTensors out;
+  std::vector<unsigned char> raw;
+  for (const auto& e : entries) {
+    Tensor t = Tensor::empty(e.shape);
+    const size_t bytes = static_cast<size_t>(e.end - e.begin);
+    raw.resize(bytes);
+    read_exact(f.get(), path, data_start + e.begin, raw.data(), bytes);
+    const int64_t n = t.numel();
+    float* dst = t.data();
+    for (int64_t i = 0; i < n; ++i) dst[i] = e.dtype->decode(raw.data() + i * e.dtype->bytes);
+    out.emplace_back(e.name, t);
+  }
+  if (metadata) *metadata = std::move(meta);
+  return out;
+}
+
+namespace {
+
+// Removes the temporary file unless the rename succeeded.
+struct TempFile {
+  std::string path;
+  FILE* f = nullptr;
+  bool committed = false;
+  ~TempFile() {
+    if (f) std::fclose(f);
+    if (!committed) std::remove(path.c_str());
+  }
+};
+
+std::string header_json(const NamedTensors& tensors, const SafetensorsMetadata& metadata) {
+  std::string h = "{";
+  if (!metadata.empty()) {
+    h += "\"__metadata__\":{";
+    bool first = true;
+    for (const auto& kv : metadata) {
+      if (!first) h += ",";
+      first = false;
+      h += json::quote(kv.first) + ":" + json::quote(kv.second);
+    }
+    h += "}";
+  }
+  uint64_t offset = 0;
+  for (const auto& nt : tensors) {
+    if (h.size() > 1) h += ",";
+    const uint64_t bytes = static_cast<uint64_t>(nt.second.numel()) * 4;
+    h += json::quote(nt.first) + ":{\"dtype\":\"F32\",\"shape\":[";
+    const Shape& shape = nt.second.shape();
+    for (size_t i = 0; i < shape.size(); ++i) h += (i ? "," : "") + std::to_string(shape[i]);
+    h += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) +
+         "]}";
+    offset += bytes;
+  }
+  h += "}";
+  // Padding with spaces keeps the data area 8-byte aligned, as other writers do.
+  while (h.size() % 8) h += ' ';
+  return h;
+}
+
+}  // namespace
+
+void save_safetensors(const std::string& path, const NamedTensors& tensors,
+                      const SafetensorsMetadata& metadata) {
+  std::set<std::string> names;
+  for (const auto& nt : tensors) {
+    CG_CHECK(!nt.first.empty(), "save_safetensors " << path << ": a tensor has an empty name");
+    CG_CHECK(nt.first != "__metadata__",
+             "save_safetensors " << path << ": '__metadata__' is reserved, not a tensor name");
+    CG_CHECK(names.insert(nt.first).second,
+             "save_safetensors " << path << ": tensor name '" << nt.first << "' given twice");
+    CG_CHECK(nt.second.defined(),
+             "save_safetensors " << path << ": tensor '" << nt.first << "' is undefined");
+  }
+  const std::string header = header_json(tensors, metadata);
+
+  TempFile tmp;
+  tmp.path = path + ".tmp." + std::to_string(static_cast<long>(::getpid()));
+  tmp.f = std::fopen(tmp.path.c_str(), "wb");
+  CG_CHECK(tmp.f, "save_safetensors: cannot create " << tmp.path << ": " << std::strerror(errno));
+  auto write = [&](const void* p, size_t n) {
+    CG_CHECK(std::fwrite(p, 1, n, tmp.f) == n,
+             "save_safetensors: write to " << tmp.path << " failed: " << std::strerror(errno));
+  };
+
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(header.size() >> (8 * i));
+  write(length, 8);
+  write(header.data(), header.size());
+  std::vector<unsigned char> bytes;
+  for (const auto& nt : tensors) {
+    std::vector<float> values = nt.second.to_vector();
+    bytes.resize(values.size() * 4);
+    for (size_t i = 0; i < values.size(); ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &values[i], 4);
+      for (int b = 0; b < 4; ++b) bytes[i * 4 + b] = static_cast<unsigned char>(bits >> (8 * b));
+    }
+    write(bytes.data(), bytes.size());
+  }
+  // The data must be on disk before the rename makes it visible under `path`.
+  CG_CHECK(std::fflush(tmp.f) == 0 && ::fsync(::fileno(tmp.f)) == 0,
+           "save_safetensors: flushing " << tmp.path << " failed: " << std::strerror(errno));
+  FILE* f = tmp.f;
+  tmp.f = nullptr;
+  CG_CHECK(std::fclose(f) == 0,
+           "save_safetensors: closing " << tmp.path << " failed: " << std::strerror(errno));
+  CG_CHECK(std::rename(tmp.path.c_str(), path.c_str()) == 0,
+           "save_safetensors: renaming " << tmp.path << " to " << path
+                                         << " failed: " << std::strerror(errno));
+  tmp.committed = true;
+}
+
+const Tensor& find_tensor(const NamedTensors& tensors, const std::string& name,
+                          const std::string& source) {
+  for (const auto& nt : tensors)
+    if (nt.first == name) return nt.second;
+  std::string known;
+  for (const auto& nt : tensors) known += (known.empty() ? "" : ", ") + nt.first;
+  CG_FAIL(source << ": no tensor named '" << name << "' (has: " << known << ")");
+}
+
+}  // namespace cudagrad

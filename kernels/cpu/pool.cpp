@@ -1,0 +1,108 @@
+// Pooling, one OpenMP task per (image, channel) plane. Same semantics as
+// kernels/reference/pool.cpp: max-pool ties go to the first element in
+// row-major order; average pooling counts padding (count_include_pad).
+#include <algorithm>
+#include <limits>
+
+#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/parallel.h"
+
+namespace cudagrad {
+namespace cpu {
+
+void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t* argmax) {
+  const int H_out = s.H_out(), W_out = s.W_out();
+#pragma omp parallel for schedule(static)
+  for (int plane = 0; plane < s.N * s.C; ++plane) {
+    const float* in = x + static_cast<int64_t>(plane) * s.H * s.W;
+    float* out = y + static_cast<int64_t>(plane) * H_out * W_out;
+    int32_t* arg = argmax + static_cast<int64_t>(plane) * H_out * W_out;
+    for (int oh = 0; oh < H_out; ++oh)
+      for (int ow = 0; ow < W_out; ++ow) {
+        const int h0 = oh * s.stride - s.padding, w0 = ow * s.stride - s.padding;
+        float best = -std::numeric_limits<float>::infinity();
+        int best_at = -1;
+        for (int ih = std::max(h0, 0); ih < std::min(h0 + s.kernel, s.H); ++ih)
+          for (int iw = std::max(w0, 0); iw < std::min(w0 + s.kernel, s.W); ++iw) {
+            const float v = in[ih * s.W + iw];
+            if (v > best || best_at < 0) {  // strict: the first of equal values wins
+              best = v;
+              best_at = ih * s.W + iw;
+            }
+          }
+        out[oh * W_out + ow] = best;
+        arg[oh * W_out + ow] = best_at;
+      }
+  }
+}
+
+void max_pool2d_backward(const Pool2dShape& s, const float* dy, const int32_t* argmax, float* dx) {
+  const int P = s.H_out() * s.W_out();
+#pragma omp parallel for schedule(static)
+  for (int plane = 0; plane < s.N * s.C; ++plane) {
+    float* out = dx + static_cast<int64_t>(plane) * s.H * s.W;
+    std::fill(out, out + s.H * s.W, 0.f);
+    const float* g = dy + static_cast<int64_t>(plane) * P;
+    const int32_t* arg = argmax + static_cast<int64_t>(plane) * P;
+    for (int i = 0; i < P; ++i) out[arg[i]] += g[i];
+  }
+}
+
+void avg_pool2d_forward(const Pool2dShape& s, const float* x, float* y) {
+  const int H_out = s.H_out(), W_out = s.W_out();
+  const float inv_area = 1.f / (s.kernel * s.kernel);
+#pragma omp parallel for schedule(static)
+  for (int plane = 0; plane < s.N * s.C; ++plane) {
+    const float* in = x + static_cast<int64_t>(plane) * s.H * s.W;
+    float* out = y + static_cast<int64_t>(plane) * H_out * W_out;
+    for (int oh = 0; oh < H_out; ++oh)
+      for (int ow = 0; ow < W_out; ++ow) {
+        const int h0 = oh * s.stride - s.padding, w0 = ow * s.stride - s.padding;
+        float sum = 0.f;
+        for (int ih = std::max(h0, 0); ih < std::min(h0 + s.kernel, s.H); ++ih)
+          for (int iw = std::max(w0, 0); iw < std::min(w0 + s.kernel, s.W); ++iw)
+            sum += in[ih * s.W + iw];
+        out[oh * W_out + ow] = sum * inv_area;
+      }
+  }
+}
+
+void avg_pool2d_backward(const Pool2dShape& s, const float* dy, float* dx) {
+  const int H_out = s.H_out(), W_out = s.W_out();
+  const float inv_area = 1.f / (s.kernel * s.kernel);
+#pragma omp parallel for schedule(static)
+  for (int plane = 0; plane < s.N * s.C; ++plane) {
+    float* out = dx + static_cast<int64_t>(plane) * s.H * s.W;
+    std::fill(out, out + s.H * s.W, 0.f);
+    const float* g = dy + static_cast<int64_t>(plane) * H_out * W_out;
+    for (int oh = 0; oh < H_out; ++oh)
+      for (int ow = 0; ow < W_out; ++ow) {
+        const int h0 = oh * s.stride - s.padding, w0 = ow * s.stride - s.padding;
+        const float share = g[oh * W_out + ow] * inv_area;
+        for (int ih = std::max(h0, 0); ih < std::min(h0 + s.kernel, s.H); ++ih)
+          for (int iw = std::max(w0, 0); iw < std::min(w0 + s.kernel, s.W); ++iw)
+            out[ih * s.W + iw] += share;
+      }
+  }
+}
+
+void global_avg_pool_forward(int N, int C, int HW, const float* x, float* y) {
+#pragma omp parallel for schedule(static)
+  for (int plane = 0; plane < N * C; ++plane) {
+    const float* in = x + static_cast<int64_t>(plane) * HW;
+    double sum = 0;
+    for (int i = 0; i < HW; ++i) sum += in[i];
+    y[plane] = static_cast<float>(sum / HW);
+  }
+}
+
+void global_avg_pool_backward(int N, int C, int HW, const float* dy, float* dx) {
+#pragma omp parallel for schedule(static)
+  for (int plane = 0; plane < N * C; ++plane) {
+    float* out = dx + static_cast<int64_t>(plane) * HW;
+    std::fill(out, out + HW, dy[plane] / HW);
+  }
+}
+
+}  // namespace cpu
+}  // namespace cudagrad

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds cudagrad and runs every test, twice: a release build (with the CUDA
+# parts when nvcc is present) and an AddressSanitizer + UndefinedBehaviorSanitizer
+# build. Prints ctest's summary for each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-$(nproc)}
+
+echo "== release build (CUDAGRAD_CUDA=${CUDAGRAD_CUDA:-AUTO})"
+cmake -S . -B build -DCUDAGRAD_CUDA="${CUDAGRAD_CUDA:-AUTO}" > build.log 2>&1 || { cat build.log; exit 1; }
+cmake --build build -j"$jobs" >> build.log 2>&1 || { tail -n 80 build.log; exit 1; }
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== sanitizer build (ASan + UBSan, CPU only)"
+cmake -S . -B build-sanitize -DCUDAGRAD_CUDA=OFF -DCUDAGRAD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  > build-sanitize.log 2>&1 || { cat build-sanitize.log; exit 1; }
+cmake --build build-sanitize -j"$jobs" >> build-sanitize.log 2>&1 || { tail -n 80 build-sanitize.log; exit 1; }
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-sanitize --output-on-failure -j"$jobs"

@@ -1,0 +1,284 @@
+// Every function of the fast CPU backend against the reference, on random
+// inputs of awkward shapes (odd sizes, batch 1, stride 2, padding, groups).
+// Outputs start as NaN so that an element a kernel forgets to write fails.
+//
+// Tolerance: 1e-4 relative to the output's largest magnitude (at least 1).
+// The CPU kernels sum in float (blocked by Eigen, partial sums per row or
+// plane), the reference in double; a float sum of K products has a relative
+// error of about K * 6e-8 in the worst case and sqrt(K) * 6e-8 typically, and
+// K stays below 1000 here.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "engine/generator.h"
+#include "kernels/cpu/cpu.h"
+#include "kernels/reference/reference.h"
+
+using namespace cudagrad;
+
+namespace {
+
+const KernelTable& ref = reference::kernel_table();
+const KernelTable& fast = cpu::kernel_table();
+
+std::vector<float> random_vector(size_t n, uint64_t seed, float scale = 1.f) {
+  Generator g(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = scale * g.normal();
+  return v;
+}
+
+std::vector<float> nans(size_t n) { return std::vector<float>(n, std::nanf("")); }
+
+void expect_close(const std::string& what, const std::vector<float>& want,
+                  const std::vector<float>& got, double rtol = 1e-4) {
+  REQUIRE(want.size() == got.size());
+  double scale = 1.0, worst = 0.0;
+  size_t worst_at = 0;
+  for (float w : want) scale = std::max(scale, static_cast<double>(std::fabs(w)));
+  for (size_t i = 0; i < want.size(); ++i) {
+    double err = std::isnan(got[i]) ? std::numeric_limits<double>::infinity()
+                                    : std::fabs(static_cast<double>(want[i]) - got[i]) / scale;
+    if (err > worst) {
+      worst = err;
+      worst_at = i;
+    }
+  }
+  INFO(what << ": worst error " << worst / rtol << " of tolerance at [" << worst_at << "] (want "
+            << want[worst_at] << ", got " << got[worst_at] << ")");
+  CHECK(worst <= rtol);
+}
+
+struct ConvCase {
+  int N, C_in, H, W, C_out, kernel, stride, padding, groups;
+};
+
+Conv2dShape shape_of(const ConvCase& c) {
+  Conv2dShape s;
+  s.N = c.N; s.C_in = c.C_in; s.H = c.H; s.W = c.W; s.C_out = c.C_out;
+  s.kernel = c.kernel; s.stride = c.stride; s.padding = c.padding; s.groups = c.groups;
+  return s;
+}
+
+std::string label(const ConvCase& c) {
+  return "N" + std::to_string(c.N) + " C" + std::to_string(c.C_in) + "->" + std::to_string(c.C_out) +
+         " " + std::to_string(c.H) + "x" + std::to_string(c.W) + " k" + std::to_string(c.kernel) +
+         " s" + std::to_string(c.stride) + " p" + std::to_string(c.padding) + " g" +
+         std::to_string(c.groups);
+}
+
+// Runs forward and both backward functions of one convolution flavour on
+// both backends and compares every output.
+void compare_conv(const ConvCase& c, bool depthwise) {
+  const Conv2dShape s = shape_of(c);
+  const size_t nx = size_t(s.N) * s.C_in * s.H * s.W;
+  const size_t nw = size_t(s.C_out) * (s.C_in / s.groups) * s.kernel * s.kernel;
+  const size_t ny = size_t(s.N) * s.C_out * s.H_out() * s.W_out();
+  auto x = random_vector(nx, 1), w = random_vector(nw, 2, 0.3f), b = random_vector(s.C_out, 3);
+  auto dy = random_vector(ny, 4);
+  auto run = [&](const KernelTable& k, std::vector<float>& y, std::vector<float>& dx,
+                 std::vector<float>& dw, std::vector<float>& db) {
+    y = nans(ny); dx = nans(nx); dw = nans(nw); db = nans(s.C_out);
+    if (depthwise) {
+      k.depthwise_conv2d_forward(s, x.data(), w.data(), b.data(), y.data());
+      k.depthwise_conv2d_backward_input(s, dy.data(), w.data(), dx.data());
+      k.depthwise_conv2d_backward_weight(s, x.data(), dy.data(), dw.data(), db.data());
+    } else {
+      k.conv2d_forward(s, x.data(), w.data(), b.data(), y.data());
+      k.conv2d_backward_input(s, dy.data(), w.data(), dx.data());
+      k.conv2d_backward_weight(s, x.data(), dy.data(), dw.data(), db.data());
+    }
+  };
+  std::vector<float> y1, dx1, dw1, db1, y2, dx2, dw2, db2;
+  run(ref, y1, dx1, dw1, db1);
+  run(fast, y2, dx2, dw2, db2);
+  const std::string name = (depthwise ? "depthwise " : "conv2d ") + label(c);
+  expect_close(name + " forward", y1, y2);
+  expect_close(name + " backward input", dx1, dx2);
+  expect_close(name + " backward weight", dw1, dw2);
+  expect_close(name + " backward bias", db1, db2);
+}
+
+}  // namespace
+
+TEST_CASE("cpu backend: conv2d matches the reference") {
+  const ConvCase cases[] = {
+      {2, 3, 7, 5, 4, 3, 1, 1, 1},   {1, 3, 6, 7, 5, 3, 2, 0, 1},  {2, 4, 5, 5, 6, 3, 2, 1, 2},
+      {3, 5, 4, 6, 7, 1, 1, 0, 1},   {2, 6, 5, 4, 4, 1, 2, 0, 2},  {1, 2, 9, 8, 3, 5, 2, 2, 1},
+      {5, 3, 11, 9, 6, 7, 2, 3, 1},  {4, 8, 3, 3, 8, 3, 1, 1, 4},  {1, 1, 1, 1, 2, 1, 1, 0, 1},
+  };
+  for (const ConvCase& c : cases) compare_conv(c, false);
+}
+
+TEST_CASE("cpu backend: depthwise conv2d matches the reference") {
+  const ConvCase cases[] = {
+      {2, 3, 6, 5, 3, 3, 1, 1, 3}, {1, 5, 7, 6, 5, 3, 2, 1, 5}, {3, 4, 8, 8, 4, 3, 2, 0, 4},
+      {2, 2, 5, 9, 2, 5, 1, 2, 2}, {1, 7, 1, 1, 7, 3, 1, 1, 7},
+  };
+  for (const ConvCase& c : cases) compare_conv(c, true);
+}
+
+TEST_CASE("cpu backend: batch norm matches the reference") {
+  for (BatchNormShape s : {BatchNormShape{2, 3, 5, 4}, BatchNormShape{1, 5, 3, 7},
+                           BatchNormShape{4, 2, 1, 1}}) {
+    const size_t n = size_t(s.N) * s.C * s.H * s.W;
+    auto x = random_vector(n, 5, 3.f), dy = random_vector(n, 6);
+    for (float& v : x) v += 2.f;  // a mean far from zero
+    auto gamma = random_vector(s.C, 7), beta = random_vector(s.C, 8);
+    std::vector<float> outs[2][7];
+    const KernelTable* tables[2] = {&ref, &fast};
+    for (int t = 0; t < 2; ++t) {
+      auto& o = outs[t];
+      std::vector<float> rm(s.C, 0.5f), rv(s.C, 2.f);
+      o[0] = nans(n); o[1] = nans(s.C); o[2] = nans(s.C);
+      tables[t]->batch_norm_forward_train(s, x.data(), gamma.data(), beta.data(), 1e-5f, 0.1f,
+                                          rm.data(), rv.data(), o[0].data(), o[1].data(), o[2].data());
+      o[3] = rm;
+      o[4] = rv;
+      std::vector<float> dx = nans(n), dg = nans(s.C), dbeta = nans(s.C);
+      tables[t]->batch_norm_backward(s, dy.data(), x.data(), gamma.data(), o[1].data(), o[2].data(),
+                                     dx.data(), dg.data(), dbeta.data());
+      o[5] = dx;
+      dx.insert(dx.end(), dg.begin(), dg.end());
+      dx.insert(dx.end(), dbeta.begin(), dbeta.end());
+      o[5] = dx;
+      o[6] = nans(n);
+      tables[t]->batch_norm_forward_eval(s, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(),
+                                         1e-5f, o[6].data());
+    }
+    const char* names[7] = {"y", "mean", "invstd", "running_mean", "running_var", "backward", "eval"};
+    for (int i = 0; i < 7; ++i) expect_close(std::string("batch_norm ") + names[i], outs[0][i], outs[1][i]);
+  }
+}
+
+TEST_CASE("cpu backend: pooling matches the reference, max-pool winners included") {
+  for (Pool2dShape s : {Pool2dShape{2, 3, 7, 6, 2, 2, 0}, Pool2dShape{1, 2, 7, 9, 3, 2, 1},
+                        Pool2dShape{3, 1, 5, 5, 3, 1, 1}}) {
+    const size_t nx = size_t(s.N) * s.C * s.H * s.W, ny = size_t(s.N) * s.C * s.H_out() * s.W_out();
+    auto x = random_vector(nx, 9), dy = random_vector(ny, 10);
+    x[3] = x[4];  // a tie
+    std::vector<float> y[2], dx[2], ay[2], adx[2];
+    std::vector<int32_t> arg[2];
+    const KernelTable* tables[2] = {&ref, &fast};
+    for (int t = 0; t < 2; ++t) {
+      y[t] = nans(ny); dx[t] = nans(nx); ay[t] = nans(ny); adx[t] = nans(nx);
+      arg[t].assign(ny, -7);
+      tables[t]->max_pool2d_forward(s, x.data(), y[t].data(), arg[t].data());
+      tables[t]->max_pool2d_backward(s, dy.data(), arg[t].data(), dx[t].data());
+      tables[t]->avg_pool2d_forward(s, x.data(), ay[t].data());
+      tables[t]->avg_pool2d_backward(s, dy.data(), adx[t].data());
+    }
+    CHECK(arg[0] == arg[1]);
+    expect_close("max_pool forward", y[0], y[1]);
+    expect_close("max_pool backward", dx[0], dx[1]);
+    expect_close("avg_pool forward", ay[0], ay[1]);
+    expect_close("avg_pool backward", adx[0], adx[1]);
+  }
+  const int N = 2, C = 3, HW = 35;
+  auto x = random_vector(N * C * HW, 11), dy = random_vector(N * C, 12);
+  std::vector<float> y[2] = {nans(N * C), nans(N * C)}, dx[2] = {nans(N * C * HW), nans(N * C * HW)};
+  ref.global_avg_pool_forward(N, C, HW, x.data(), y[0].data());
+  fast.global_avg_pool_forward(N, C, HW, x.data(), y[1].data());
+  ref.global_avg_pool_backward(N, C, HW, dy.data(), dx[0].data());
+  fast.global_avg_pool_backward(N, C, HW, dy.data(), dx[1].data());
+  expect_close("global_avg_pool forward", y[0], y[1]);
+  expect_close("global_avg_pool backward", dx[0], dx[1]);
+}
+
+TEST_CASE("cpu backend: linear matches the reference") {
+  for (LinearShape s : {LinearShape{3, 5, 4}, LinearShape{1, 17, 9}, LinearShape{8, 130, 7}}) {
+    auto x = random_vector(size_t(s.N) * s.in, 13), w = random_vector(size_t(s.out) * s.in, 14);
+    auto b = random_vector(s.out, 15), dy = random_vector(size_t(s.N) * s.out, 16);
+    std::vector<float> out[2][4];
+    const KernelTable* tables[2] = {&ref, &fast};
+    for (int t = 0; t < 2; ++t) {
+      auto& o = out[t];
+      o[0] = nans(size_t(s.N) * s.out); o[1] = nans(size_t(s.N) * s.in);
+      o[2] = nans(size_t(s.out) * s.in); o[3] = nans(s.out);
+      tables[t]->linear_forward(s, x.data(), w.data(), b.data(), o[0].data());
+      tables[t]->linear_backward_input(s, dy.data(), w.data(), o[1].data());
+      tables[t]->linear_backward_weight(s, x.data(), dy.data(), o[2].data(), o[3].data());
+    }
+    const char* names[4] = {"forward", "backward input", "backward weight", "backward bias"};
+    for (int i = 0; i < 4; ++i) expect_close(std::string("linear ") + names[i], out[0][i], out[1][i]);
+  }
+}
+
+TEST_CASE("cpu backend: elementwise, dropout, concat and optimizers match the reference") {
+  const int64_t n = 100003;  // above the parallel threshold, and odd
+  auto a = random_vector(n, 17), b = random_vector(n, 18);
+  const KernelTable* tables[2] = {&ref, &fast};
+  std::vector<float> r[2][7];
+  for (int t = 0; t < 2; ++t) {
+    const KernelTable& k = *tables[t];
+    auto& o = r[t];
+    for (auto& v : o) v = nans(n);
+    k.add(n, a.data(), b.data(), o[0].data());
+    o[1] = b;
+    k.accumulate(n, a.data(), o[1].data());
+    k.relu_forward(n, a.data(), o[2].data());
+    k.relu_backward(n, a.data(), b.data(), o[3].data());
+    std::vector<float> mask = nans(n);
+    k.dropout_forward(n, 0.3f, 42, 1000, a.data(), o[4].data(), mask.data());
+    k.dropout_backward(n, b.data(), mask.data(), o[5].data());
+    k.fill(n, 0.25f, o[6].data());
+  }
+  const char* names[7] = {"add", "accumulate", "relu", "relu backward", "dropout", "dropout backward",
+                          "fill"};
+  for (int i = 0; i < 7; ++i) expect_close(names[i], r[0][i], r[1][i], 0.0);  // exact
+
+  // concat of (2, 1, 6), (2, 3, 6) -> (2, 4, 6) and back
+  auto c0 = random_vector(12, 19), c1 = random_vector(36, 20);
+  const float* inputs[2] = {c0.data(), c1.data()};
+  const int channels[2] = {1, 3};
+  std::vector<float> cat[2] = {nans(48), nans(48)};
+  std::vector<float> back0[2] = {nans(12), nans(12)}, back1[2] = {nans(36), nans(36)};
+  for (int t = 0; t < 2; ++t) {
+    tables[t]->concat_channels_forward(2, 6, 2, inputs, channels, cat[t].data());
+    float* outs[2] = {back0[t].data(), back1[t].data()};
+    tables[t]->concat_channels_backward(2, 6, 2, cat[t].data(), channels, outs);
+  }
+  expect_close("concat", cat[0], cat[1], 0.0);
+  expect_close("concat backward", back0[0], back0[1], 0.0);
+  expect_close("concat backward", back1[0], back1[1], 0.0);
+  CHECK(back0[1] == c0);
+  CHECK(back1[1] == c1);
+
+  // Three steps of each optimizer flavour; the reference computes in double,
+  // the CPU backend in float like PyTorch: agree to float rounding.
+  for (int flavour = 0; flavour < 5; ++flavour) {
+    std::vector<float> p[2], s1[2], s2[2];
+    for (int t = 0; t < 2; ++t) {
+      p[t] = a; s1[t].assign(n, 0.f); s2[t].assign(n, 0.f);
+      for (int step = 1; step <= 3; ++step) {
+        const KernelTable& k = *tables[t];
+        switch (flavour) {
+          case 0: k.sgd_step(n, p[t].data(), b.data(), s1[t].data(), 0.1f, 0.9f, 0.f, false); break;
+          case 1: k.sgd_step(n, p[t].data(), b.data(), s1[t].data(), 0.1f, 0.9f, 1e-2f, true); break;
+          case 2: k.sgd_step(n, p[t].data(), b.data(), s1[t].data(), 0.1f, 0.f, 1e-2f, false); break;
+          case 3: k.adam_step(n, p[t].data(), b.data(), s1[t].data(), s2[t].data(), 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, false, step); break;
+          case 4: k.adam_step(n, p[t].data(), b.data(), s1[t].data(), s2[t].data(), 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, true, step); break;
+        }
+      }
+    }
+    expect_close("optimizer flavour " + std::to_string(flavour), p[0], p[1], 1e-5);
+  }
+}
+
+TEST_CASE("cpu backend: the caching allocator reuses freed blocks") {
+  cpu::release_cached_memory();
+  const size_t before = cpu::allocator_stats().reserved;
+  void* a = cpu::allocate(1 << 20);
+  cpu::deallocate(a);
+  void* b = cpu::allocate(1 << 20);  // same size: the cached block comes back
+  CHECK(a == b);
+  CHECK(cpu::allocator_stats().reserved == before + (1 << 20));
+  CHECK(cpu::allocator_stats().allocated >= (1 << 20));
+  cpu::deallocate(b);
+  cpu::release_cached_memory();
+  CHECK(cpu::allocator_stats().reserved == before);
+}
