@@ -39,6 +39,27 @@ __global__ void block_sum(const int* x, int* sums, bool with_barriers) {
   if (t == 0) sums[blockIdx.x] = partial[0];
 }
 
+// The sum over the block, then the sum of squares, through the same per-warp
+// slots. Without the barrier before the second write, a warp that runs ahead
+// overwrites slots that other warps have not read yet.
+__global__ void sum_then_squares(const int* x, int* out, bool with_barrier) {
+  __shared__ int slot[32];
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
+  int results[2];
+  for (int pass = 0; pass < 2; ++pass) {
+    int v = pass == 0 ? x[threadIdx.x] : x[threadIdx.x] * x[threadIdx.x];
+    for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    if (with_barrier) __syncthreads();
+    if (lane == 0) slot[warp] = v;
+    __syncthreads();
+    int total = lane < warps ? slot[lane] : 0;
+    for (int offset = 16; offset > 0; offset /= 2) total += __shfl_xor_sync(0xffffffffu, total, offset);
+    results[pass] = total;
+  }
+  out[2 * threadIdx.x] = results[0];
+  out[2 * threadIdx.x + 1] = results[1];
+}
+
 // Each warp sums its lanes' values with shuffles, three ways.
 __global__ void warp_sums(const int* x, int* down, int* butterfly, int* broadcast, int* scan) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -153,6 +174,30 @@ TEST_CASE("simt: a missing barrier changes the answer between schedules") {
   const int right = kBlock * (kBlock + 1) / 2;
   CHECK(forward[0] != reverse[0]);
   CHECK((forward[0] != right || reverse[0] != right));
+}
+
+TEST_CASE("simt: a race between warps is caught: a warp runs ahead through its shuffles") {
+  const int threads = 128;
+  std::vector<int> x(threads), out(2 * threads);
+  int sum = 0, squares = 0;
+  for (int i = 0; i < threads; ++i) {
+    x[i] = i % 5 - 2;
+    sum += x[i];
+    squares += x[i] * x[i];
+  }
+  for (Schedule s : kSchedules) {
+    ScheduleScope scope(s);
+    CAPTURE(name(s));
+    CG_LAUNCH(sum_then_squares, 1, threads, 0, x.data(), out.data(), true);
+    for (int t = 0; t < threads; ++t) {
+      CHECK(out[2 * t] == sum);
+      CHECK(out[2 * t + 1] == squares);
+    }
+    CG_LAUNCH(sum_then_squares, 1, threads, 0, x.data(), out.data(), false);
+    int wrong = 0;
+    for (int t = 0; t < threads; ++t) wrong += out[2 * t] != sum || out[2 * t + 1] != squares;
+    CHECK(wrong > 0);
+  }
 }
 
 TEST_CASE("simt: warp shuffles") {

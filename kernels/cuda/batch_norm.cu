@@ -2,8 +2,8 @@
 // values x[n, c, :, :]:
 //   xhat = (x - mean_c) / sqrt(var_c + eps),   y = gamma_c * xhat + beta_c
 //
-// Launch (training forward and backward): one block of 256 threads per
-// channel. The block's threads stride over the channel's M values, and each
+// Launch (training forward and backward): one block per channel, of 256
+// threads (fewer, in whole warps, when the channel has fewer values). The block's threads stride over the channel's M values, and each
 // sum over the channel is a block reduction (block_sum: shuffles within each
 // warp, then one value per warp through shared memory). One block per channel
 // keeps every statistic inside a block, with no second kernel and no atomics;
@@ -124,7 +124,8 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
                               const float* beta, float eps, float momentum, float* running_mean,
                               float* running_var, float* y, float* save_mean, float* save_invstd) {
   if (s.C == 0) return;
-  CG_LAUNCH(batch_norm_forward_train_kernel, s.C, kThreads, 0, s, x, gamma, beta, eps, momentum,
+  const int threads = reduction_threads(static_cast<int64_t>(s.N) * s.H * s.W);
+  CG_LAUNCH(batch_norm_forward_train_kernel, s.C, threads, 0, s, x, gamma, beta, eps, momentum,
             running_mean, running_var, y, save_mean, save_invstd);
 }
 
@@ -141,7 +142,8 @@ void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* 
                          const float* gamma, const float* save_mean, const float* save_invstd,
                          float* dx, float* dgamma, float* dbeta) {
   if (s.C == 0) return;
-  CG_LAUNCH(batch_norm_backward_kernel, s.C, kThreads, 0, s, dy, x, gamma, save_mean, save_invstd,
+  const int threads = reduction_threads(static_cast<int64_t>(s.N) * s.H * s.W);
+  CG_LAUNCH(batch_norm_backward_kernel, s.C, threads, 0, s, dy, x, gamma, save_mean, save_invstd,
             dx, dgamma, dbeta);
 }
 

@@ -18,6 +18,16 @@ inline unsigned blocks_for(int64_t n, int threads_per_block) {
   return static_cast<unsigned>(blocks < 4096 ? blocks : 4096);
 }
 
+// Threads for a block that reduces n values: whole warps (block_sum needs
+// them), enough for one value per thread, at most max_threads. A small
+// reduction then leaves no warp idle.
+inline int reduction_threads(int64_t n, int max_threads = 256) {
+  int64_t warps = (n + kWarp - 1) / kWarp;
+  if (warps < 1) warps = 1;
+  if (warps > max_threads / kWarp) warps = max_threads / kWarp;
+  return static_cast<int>(warps) * kWarp;
+}
+
 // The grid-stride loop: for (i = first_index(); i < n; i += grid_stride()).
 __device__ __forceinline__ int64_t first_index() {
   return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;

@@ -16,7 +16,7 @@
 // The backward-input product gathers: input pixel (h, w) collects from the
 // output pixels (oh, ow) with oh*s - p + kh == h, so each dX element is
 // written once, with no atomics. The bias gradient is a per-channel sum of
-// dY: one block of 256 threads per output channel, a block reduction.
+// dY: one block (up to 256 threads) per output channel, a block reduction.
 #include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/host_functions.h"
 
@@ -146,8 +146,6 @@ struct StoreWeightGradient {
   }
 };
 
-constexpr int kThreads = 256;
-
 //   db[c] = sum over samples and pixels of dy[n, c, :, :]; one block per channel.
 // dy (N, C, P), db (C)
 __global__ void channel_sum_kernel(int N, int C, int64_t P, const float* dy, float* db) {
@@ -185,8 +183,9 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
   gemm(c.Cog, c.Cig * c.k * c.k, c.N * c.H_out * c.W_out, s.groups, OutputGradientRows{dy, c},
        InputPatchesTransposed{InputPatches{x, c}}, StoreWeightGradient{dw, c});
   if (db && c.C_out > 0) {
-    CG_LAUNCH(channel_sum_kernel, c.C_out, kThreads, 0, c.N, c.C_out,
-              static_cast<int64_t>(c.H_out) * c.W_out, dy, db);
+    const int64_t P = static_cast<int64_t>(c.H_out) * c.W_out;
+    CG_LAUNCH(channel_sum_kernel, c.C_out, reduction_threads(c.N * P), 0, c.N, c.C_out, P, dy,
+              db);
   }
 }
 

@@ -17,8 +17,8 @@
 // backward-input GEMM, with no GEMM around it). Each dx is written once.
 //
 // Backward weight: dw[c, kh, kw] is a sum over all N*H_out*W_out output
-// pixels of the channel, so it is a reduction: one block of 256 threads per
-// (channel, tap), grid (C, k*k + 1); the extra tap row sums dy for the bias.
+// pixels of the channel, so it is a reduction: one block (up to 256 threads)
+// per (channel, tap), grid (C, k*k + 1); the extra tap row sums dy for the bias.
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/host_functions.h"
 
@@ -163,7 +163,8 @@ void depthwise_conv2d_backward_weight(const Conv2dShape& s, const float* x, cons
   const DepthwiseGeometry d = geometry(s);
   if (d.C == 0) return;
   const dim3 grid(d.C, d.k * d.k + (db ? 1 : 0));
-  CG_LAUNCH(depthwise_backward_weight_kernel, grid, kThreads, 0, d, x, dy, dw, db);
+  const int threads = reduction_threads(static_cast<int64_t>(d.N) * d.H_out * d.W_out);
+  CG_LAUNCH(depthwise_backward_weight_kernel, grid, threads, 0, d, x, dy, dw, db);
 }
 
 }  // namespace CUDAGRAD_CUDA_NAMESPACE

@@ -8,7 +8,7 @@
 // shuffles (warp_max, warp_sum), with no shared memory and no barrier. A warp
 // per row suits classification heads, where K is a few to a few thousand.
 //
-// nll_loss launch: one block of 256 threads. The loss is a single number over
+// nll_loss launch: one block of up to 256 threads. The loss is a single number over
 // a batch of N rows (tens to hundreds), so one block is enough: each thread
 // sums its rows, then a block reduction (block_sum) combines the threads.
 #include "kernels/cuda/common.cuh"
@@ -20,7 +20,6 @@ namespace CUDAGRAD_CUDA_NAMESPACE {
 namespace {
 
 constexpr int kRowsPerBlock = 4;
-constexpr int kLossThreads = 256;
 
 // y[n, j] = x[n, j] - m - log sum_k exp(x[n, k] - m), with m the row maximum,
 // so every exp is at most 1 and cannot overflow.
@@ -115,14 +114,14 @@ void log_softmax_backward(int N, int K, const float* y, const float* dy, float* 
 
 void nll_loss_forward(int N, int K, const float* logp, const int32_t* targets,
                       const float* weights, float smoothing, float* loss) {
-  CG_LAUNCH(nll_loss_forward_kernel, 1, kLossThreads, 0, N, K, logp, targets, weights, smoothing,
+  CG_LAUNCH(nll_loss_forward_kernel, 1, reduction_threads(N), 0, N, K, logp, targets, weights, smoothing,
             loss);
 }
 
 void nll_loss_backward(int N, int K, const int32_t* targets, const float* weights,
                        float smoothing, const float* dloss, float* dlogp) {
   if (N == 0 || K == 0) return;
-  CG_LAUNCH(nll_loss_backward_kernel, 1, kLossThreads, 0, N, K, targets, weights, smoothing,
+  CG_LAUNCH(nll_loss_backward_kernel, 1, reduction_threads(static_cast<int64_t>(N) * K), 0, N, K, targets, weights, smoothing,
             dloss, dlogp);
 }
 

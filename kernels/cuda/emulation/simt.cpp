@@ -5,6 +5,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -149,19 +150,20 @@ void fiber_main() {
 }
 
 // ---- one block -----------------------------------------------------------------------
-// Completes every warp exchange whose lanes have all arrived; returns whether
-// any did. Sets b.error when lanes misuse one.
-bool release_warp_exchanges(Block& b) {
+// Completes every warp exchange of warp w whose lanes have all arrived;
+// returns whether any did. Sets b.error when lanes misuse one.
+bool release_warp_exchanges(Block& b, int w) {
   bool released = false;
-  for (int t = 0; t < b.count; ++t) {
+  const int warp_base = w * kWarpSize;
+  const int warp_end = std::min(warp_base + kWarpSize, b.count);
+  for (int t = warp_base; t < warp_end; ++t) {
     Fiber& f = b.fibers[t];
     if (f.state != State::at_warp_exchange) continue;
-    int warp_base = t - t % kWarpSize;
     bool ready = true;
     uint32_t ballot = 0;
-    for (int lane = 0; lane < kWarpSize; ++lane) {
+    for (int lane = 0; lane < kWarpSize && ready; ++lane) {
       if (!(f.mask >> lane & 1u)) continue;
-      int other = warp_base + lane;
+      const int other = warp_base + lane;
       if (other >= b.count || b.fibers[other].state == State::done) {
         b.error = "thread " + std::to_string(t) + " waits in a warp operation whose mask names lane " +
                   std::to_string(lane) + ", which " +
@@ -169,27 +171,22 @@ bool release_warp_exchanges(Block& b) {
         return false;
       }
       const Fiber& o = b.fibers[other];
-      if (o.state != State::at_warp_exchange) {
-        ready = false;
-        break;
-      }
-      if (o.mask != f.mask) {
-        b.error = "lanes of warp " + std::to_string(t / kWarpSize) +
-                  " meet in a warp operation with different masks";
+      ready = o.state == State::at_warp_exchange;
+      if (ready && o.mask != f.mask) {
+        b.error = "lanes of warp " + std::to_string(w) + " meet in a warp operation with different masks";
         return false;
       }
-      if (o.value != 0) ballot |= 1u << lane;
+      if (ready && o.value != 0) ballot |= 1u << lane;
     }
     if (!ready) continue;
     for (int lane = 0; lane < kWarpSize; ++lane) {
       if (!(f.mask >> lane & 1u)) continue;
       Fiber& o = b.fibers[warp_base + lane];
-      if (!(f.mask >> (o.source_lane % kWarpSize) & 1u)) {
-        b.error = "a shuffle reads lane " + std::to_string(o.source_lane % kWarpSize) +
-                  ", which is not in its mask";
+      if (!(f.mask >> o.source_lane & 1u)) {
+        b.error = "a shuffle reads lane " + std::to_string(o.source_lane) + ", which is not in its mask";
         return false;
       }
-      o.result = b.fibers[warp_base + o.source_lane % kWarpSize].value;
+      o.result = b.fibers[warp_base + o.source_lane].value;
       o.ballot = ballot;
       o.state = State::runnable;
     }
@@ -216,16 +213,28 @@ void run_block(Block& b) {
     f.state = State::runnable;
     start_fiber(f);
   }
+  const bool forward = g_schedule == Schedule::forward;
+  const int warps = (b.count + kWarpSize - 1) / kWarpSize;
   for (;;) {
-    // One pass: every runnable thread runs until it waits or finishes.
-    for (int i = 0; i < b.count; ++i) {
-      int t = g_schedule == Schedule::forward ? i : b.count - 1 - i;
-      if (b.fibers[t].state != State::runnable) continue;
-      resume(b, t);
+    // Each warp in turn runs as far as it can before the next one starts:
+    // its lanes in order until each waits or finishes, then again for the
+    // lanes released by completed warp exchanges. So a warp runs ahead of the
+    // others through its shuffles, and a race between warps shows up.
+    for (int i = 0; i < warps; ++i) {
+      const int w = forward ? i : warps - 1 - i;
+      const int first = w * kWarpSize, lanes = std::min(kWarpSize, b.count - first);
+      do {
+        for (int j = 0; j < lanes; ++j) {
+          const int t = first + (forward ? j : lanes - 1 - j);
+          if (b.fibers[t].state != State::runnable) continue;
+          resume(b, t);
+          if (!b.error.empty()) return;
+        }
+      } while (release_warp_exchanges(b, w));
       if (!b.error.empty()) return;
     }
-    if (release_warp_exchanges(b)) continue;
-    if (!b.error.empty()) return;
+    // Every warp is stuck: done, or at __syncthreads, or at an exchange that
+    // waits for a lane which is at __syncthreads.
     int live = 0, at_barrier = 0;
     for (int t = 0; t < b.count; ++t) {
       live += b.fibers[t].state != State::done;
@@ -234,8 +243,7 @@ void run_block(Block& b) {
     if (live == 0) return;
     if (at_barrier != live) {
       b.error = "deadlock: " + std::to_string(at_barrier) + " threads wait at __syncthreads and " +
-                std::to_string(live - at_barrier) +
-                " at warp operations that cannot complete";
+                std::to_string(live - at_barrier) + " at warp operations that cannot complete";
       return;
     }
     for (int t = 0; t < b.count; ++t) {
@@ -344,6 +352,10 @@ WarpResult warp_exchange(uint32_t mask, uint64_t value, int source_lane) {
   if (!(mask >> (b.current % kWarpSize) & 1u)) {
     fail_in_fiber(b, "thread " + std::to_string(b.current) +
                          " calls a warp operation whose mask leaves out its own lane");
+  }
+  if (source_lane < 0 || source_lane >= kWarpSize) {
+    fail_in_fiber(b, "a shuffle reads lane " + std::to_string(source_lane) +
+                         " (the width must be a power of two up to 32)");
   }
   f.mask = mask;
   f.value = value;

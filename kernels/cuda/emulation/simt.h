@@ -5,20 +5,23 @@
 // own threadIdx/blockIdx. The emulator runs the blocks of a grid one after
 // the other. Inside a block every CUDA thread is a *fiber*: a function with
 // its own stack that can stop in the middle and be resumed later, all on one
-// operating-system thread (ucontext's makecontext/swapcontext).
+// operating-system thread (ucontext: makecontext, getcontext, setcontext).
 //
-// The block's scheduler resumes its fibers one at a time, in forward or
-// reverse thread order (the Schedule). A fiber runs until it finishes or
-// reaches a barrier, then switches back to the scheduler:
+// The block's scheduler resumes its fibers one at a time. A fiber runs until
+// it finishes or reaches a barrier, then switches back to the scheduler:
 //   * __syncthreads(): the fiber waits until every thread of the block that
 //     has not exited is waiting too; then all of them become runnable again.
 //   * warp operations (__shfl_*_sync, __ballot_sync, __any_sync, __all_sync,
 //     __syncwarp): a rendezvous of the lanes named in the mask. Each lane
 //     posts a value and its source lane; when the last one arrives, the
 //     scheduler computes every lane's result at once, then resumes them.
-// So between two barriers each thread runs alone, start to end. Code whose
-// result depends on the order of threads between barriers (a data race)
-// gives different answers under the two schedules: the tests run both.
+// The order (the Schedule) is forward or reverse: warps in that order, each
+// warp running as far as it can (its lanes in that order, through all its
+// warp operations) until it reaches __syncthreads or finishes, before the
+// next warp starts. So between two barriers each thread runs alone, and each
+// warp runs ahead of the others. Code whose result depends on the order of
+// threads or warps between barriers (a data race) gives different answers
+// under the two schedules: the tests run both.
 // A block that can make no progress (some threads wait at __syncthreads,
 // others at a shuffle that can never complete) is reported as a deadlock.
 //
@@ -47,6 +50,8 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+
+#include "kernels/cuda/emulation/schedule.h"
 
 // ---- keywords: compiled as plain host C++ -------------------------------------
 #define __global__
@@ -81,12 +86,6 @@ constexpr int warpSize = 32;
 
 namespace cudagrad {
 namespace simt {
-
-// The order in which a block's threads run between barriers (and the order
-// of the blocks of a grid).
-enum class Schedule { forward, reverse };
-void set_schedule(Schedule schedule);
-Schedule schedule();
 
 namespace detail {
 
