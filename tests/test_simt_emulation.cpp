@@ -143,6 +143,11 @@ __global__ void shuffle_past_the_block(int* out) {
   out[threadIdx.x] = __shfl_down_sync(0xffffffffu, 1, 1);
 }
 
+// Lanes 0-15 shuffle with a mask naming only lanes 16-31.
+__global__ void mask_without_own_lane(int* out) {
+  out[threadIdx.x] = __shfl_sync(0xffff0000u, 1, 16);
+}
+
 }  // namespace
 
 TEST_CASE("simt: a block reduction with barriers is right under both schedules") {
@@ -295,6 +300,8 @@ TEST_CASE("simt: launch errors are reported through CUDA_CHECK's exception") {
                        cudagrad::Error);
   CHECK_THROWS_WITH_AS(CG_LAUNCH(shuffle_past_the_block, 1, 20, 0, out.data()),
                        doctest::Contains("does not exist"), cudagrad::Error);
+  CHECK_THROWS_WITH_AS(CG_LAUNCH(mask_without_own_lane, 1, 32, 0, out.data()),
+                       doctest::Contains("leaves out its own lane"), cudagrad::Error);
   // After a failure the emulator runs the next launch normally.
   std::vector<int> x(kBlock, 1), sums(1, 0);
   CG_LAUNCH(block_sum, 1, kBlock, 0, x.data(), sums.data(), true);

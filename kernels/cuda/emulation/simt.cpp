@@ -133,9 +133,10 @@ void resume(Block& b, int t) {
   b.current = -1;
 }
 
-// A fiber stops here on an error it finds in its own thread.
-[[noreturn]] void fail_in_fiber(Block& b, const std::string& message) {
-  b.error = message;
+// A fiber stops here after writing the error it found into b.error. (The
+// message is built before the call: a string still alive in this frame would
+// never be freed, since the fiber is never resumed.)
+[[noreturn]] void stop_fiber_on_error(Block& b) {
   b.fibers[b.current].state = State::done;
   switch_to_scheduler(b, /*exiting=*/true);
   std::abort();  // never resumed
@@ -350,12 +351,14 @@ WarpResult warp_exchange(uint32_t mask, uint64_t value, int source_lane) {
   Block& b = block_in_kernel("a warp operation");
   Fiber& f = b.fibers[b.current];
   if (!(mask >> (b.current % kWarpSize) & 1u)) {
-    fail_in_fiber(b, "thread " + std::to_string(b.current) +
-                         " calls a warp operation whose mask leaves out its own lane");
+    b.error = "thread " + std::to_string(b.current) +
+              " calls a warp operation whose mask leaves out its own lane";
+    stop_fiber_on_error(b);
   }
   if (source_lane < 0 || source_lane >= kWarpSize) {
-    fail_in_fiber(b, "a shuffle reads lane " + std::to_string(source_lane) +
-                         " (the width must be a power of two up to 32)");
+    b.error = "a shuffle reads lane " + std::to_string(source_lane) +
+              " (the width must be a power of two up to 32)";
+    stop_fiber_on_error(b);
   }
   f.mask = mask;
   f.value = value;
