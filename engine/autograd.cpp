@@ -1,9 +1,12 @@
 #include "engine/autograd.h"
 
+#include <chrono>
+#include <cmath>
 #include <unordered_set>
 
 #include "engine/dispatch.h"
 #include "engine/error.h"
+#include "engine/profiler.h"
 
 namespace cudagrad {
 
@@ -13,7 +16,40 @@ NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false;
 NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
 bool grad_enabled() { return t_grad_enabled; }
 
+// The dotted name of the running layer, built by LayerScope.
+static thread_local std::string t_layer;
+
+static double now_ms() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+LayerScope::LayerScope(const std::string& name)
+    : previous_length_(t_layer.size()), start_ms_(Profiler::active() ? now_ms() : 0) {
+  t_layer += (t_layer.empty() ? "" : ".") + name;
+}
+
+LayerScope::~LayerScope() {
+  if (Profiler* p = Profiler::active()) p->add_forward(t_layer, now_ms() - start_ms_);
+  t_layer.resize(previous_length_);
+}
+const std::string& LayerScope::current() { return t_layer; }
+
+static thread_local bool t_anomaly = false;
+AnomalyGuard::AnomalyGuard() : previous_(t_anomaly) { t_anomaly = true; }
+AnomalyGuard::~AnomalyGuard() { t_anomaly = previous_; }
+bool anomaly_detection_enabled() { return t_anomaly; }
+
+static void check_finite(const Tensor& output, const char* op) {
+  for (float v : output.to_vector())
+    CG_CHECK(std::isfinite(v), "non-finite value (" << v << ") in the output of '" << op << "'"
+                                                    << (t_layer.empty() ? "" : " in layer '")
+                                                    << t_layer << (t_layer.empty() ? "" : "'"));
+}
+
 Tensor record(Tensor output, const char* name, std::vector<Tensor> inputs, BackwardFn backward) {
+  if (t_anomaly) check_finite(output, name);
   if (!grad_enabled()) return output;
   bool any = false;
   for (Tensor& in : inputs) {
@@ -26,6 +62,7 @@ Tensor record(Tensor output, const char* name, std::vector<Tensor> inputs, Backw
   if (!any) return output;
   auto node = std::make_shared<Node>();
   node->name = name;
+  node->layer = t_layer;
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
   output.impl()->grad_fn = node;
@@ -97,7 +134,10 @@ static void run_backward(const Tensor& root, const Tensor& grad_output, bool ret
                                                      << "' whose graph was already released; "
                                                         "pass retain_graph=true to keep it");
     if (t->grad) {
+      Profiler* profiler = Profiler::active();
+      const double start = profiler ? now_ms() : 0;
       std::vector<Tensor> grads = node->backward(Tensor(t->grad));
+      if (profiler) profiler->add_backward(node->layer, now_ms() - start);
       CG_CHECK(grads.size() == node->inputs.size(),
                "backward of '" << node->name << "' returned " << grads.size() << " gradients for "
                                << node->inputs.size() << " inputs");

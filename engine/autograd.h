@@ -18,6 +18,7 @@ using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>
 
 struct Node {
   std::string name;            // the op, for error messages ("conv2d")
+  std::string layer;           // the layer that ran it ("layer1.0.conv1"), if any
   std::vector<Tensor> inputs;  // one gradient slot per input
   BackwardFn backward;         // returns one gradient (or undefined) per input
   bool released = false;       // backward() ran and freed the saved tensors
@@ -37,6 +38,38 @@ class NoGradGuard {
 };
 
 bool grad_enabled();
+
+// Names the layer that is running, so that the nodes it records, errors and
+// profiles can say "layer1.0.conv1" rather than "conv2d". Scopes nest: a
+// scope opened inside "layer1" as "0" is "layer1.0". Sequential containers
+// open one per child.
+class LayerScope {
+ public:
+  explicit LayerScope(const std::string& name);
+  ~LayerScope();
+  LayerScope(const LayerScope&) = delete;
+  LayerScope& operator=(const LayerScope&) = delete;
+  static const std::string& current();  // "" outside any layer
+
+ private:
+  size_t previous_length_;
+  double start_ms_;  // for the Profiler, when one is active
+};
+
+// While alive, every op checks its output for NaN or infinity and throws an
+// Error naming the op and the layer (PyTorch's detect_anomaly, forward only).
+// Slow: training turns it on to re-run a step whose loss was not finite.
+class AnomalyGuard {
+ public:
+  AnomalyGuard();
+  ~AnomalyGuard();
+  AnomalyGuard(const AnomalyGuard&) = delete;
+  AnomalyGuard& operator=(const AnomalyGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+bool anomaly_detection_enabled();
 
 // Used by ops: if recording and any input requires a gradient, attach a Node
 // to `output` (which then requires a gradient too). Returns output.

@@ -3,6 +3,9 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "engine/profiler.h"
+
+#include <cmath>
 
 using namespace cudagrad;
 
@@ -88,4 +91,45 @@ TEST_CASE("ops: wrong shapes are errors that name the op and the shapes") {
   CHECK_THROWS_AS(batch_norm2d(x, Tensor::ones({2}), Tensor::zeros({2}), Tensor::zeros({2}),
                                Tensor::ones({2}), true),
                   Error);
+}
+
+TEST_CASE("LayerScope names the nodes an op records, nested with dots") {
+  Tensor x = Tensor::ones({1, 2}).set_requires_grad(true);
+  CHECK(LayerScope::current().empty());
+  Tensor y;
+  {
+    LayerScope outer("layer1");
+    LayerScope inner("0");
+    CHECK(LayerScope::current() == "layer1.0");
+    y = relu(x);
+  }
+  CHECK(LayerScope::current().empty());
+  REQUIRE(y.grad_fn() != nullptr);
+  CHECK(y.grad_fn()->layer == "layer1.0");
+}
+
+TEST_CASE("AnomalyGuard names the op and layer that first produced a NaN") {
+  Tensor x = Tensor::from_vector({1.f, std::nanf("")}, {1, 2});
+  CHECK_NOTHROW(relu(x));  // off by default: no scan of every output
+  AnomalyGuard guard;
+  LayerScope scope("fc2");
+  CHECK_THROWS_WITH_AS(linear(x, Tensor::ones({3, 2}), Tensor()),
+                       doctest::Contains("'linear' in layer 'fc2'"), Error);
+}
+
+TEST_CASE("Profiler attributes forward and backward time to layers") {
+  Profiler profiler;
+  Tensor x = Tensor::ones({4, 8}).set_requires_grad(true);
+  Tensor w = Tensor::ones({3, 8}).set_requires_grad(true);
+  Tensor y;
+  {
+    LayerScope scope("fc");
+    y = linear(x, w, Tensor());
+  }
+  y.backward(Tensor::ones({4, 3}));
+  REQUIRE(profiler.timings().size() == 1);
+  CHECK(profiler.timings()[0].layer == "fc");
+  CHECK(profiler.timings()[0].forward_ms >= 0);
+  CHECK(profiler.timings()[0].backward_ms >= 0);
+  CHECK(Profiler::active() == &profiler);
 }

@@ -110,6 +110,10 @@ TEST_CASE("cpu backend: conv2d matches the reference") {
       {2, 3, 7, 5, 4, 3, 1, 1, 1},   {1, 3, 6, 7, 5, 3, 2, 0, 1},  {2, 4, 5, 5, 6, 3, 2, 1, 2},
       {3, 5, 4, 6, 7, 1, 1, 0, 1},   {2, 6, 5, 4, 4, 1, 2, 0, 2},  {1, 2, 9, 8, 3, 5, 2, 2, 1},
       {5, 3, 11, 9, 6, 7, 2, 3, 1},  {4, 8, 3, 3, 8, 3, 1, 1, 4},  {1, 1, 1, 1, 2, 1, 1, 0, 1},
+      // stride 1 with few channels: the direct kernel (k = 3, 5, 7; rows
+      // shorter and longer than one 16-lane vector; padding 0 to k-1)
+      {2, 6, 12, 11, 16, 5, 1, 2, 1}, {3, 5, 9, 20, 9, 5, 1, 0, 1},  {1, 4, 8, 8, 3, 7, 1, 3, 1},
+      {2, 20, 6, 7, 4, 3, 1, 1, 1},  {1, 3, 5, 37, 17, 3, 1, 2, 1},
   };
   for (const ConvCase& c : cases) compare_conv(c, false);
 }

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
 #include "engine/safetensors.h"
@@ -41,12 +42,21 @@ constexpr double kOpRtol = 1e-5;
 constexpr double kNetRtol = 2e-5;
 constexpr double kTrainRtol = 1e-4;
 
-std::vector<Device> devices() {
+// Where a fixture runs: the CPU with each host backend (the reference and the
+// fast kernels), and the GPU when this build has one.
+struct Target {
+  Device device;
+  const KernelTable* host_backend;  // for the CPU; nullptr on a GPU
+  std::string name() const { return host_backend ? host_backend->name : device.str(); }
+};
+
+std::vector<Target> targets() {
+  std::vector<Target> out;
+  for (const KernelTable* backend : host_backends()) out.push_back({Device::cpu(), backend});
 #ifdef CUDAGRAD_HAVE_CUDA
-  return {Device::cpu(), Device::cuda()};
-#else
-  return {Device::cpu()};
+  out.push_back({Device::cuda(), nullptr});
 #endif
+  return out;
 }
 
 // Compares element by element with tolerance atol + rtol * |want|.
@@ -92,8 +102,13 @@ std::string fixture_path(const std::string& name) {
 // One fixture file: named tensors plus the op's settings as metadata.
 class Fixture {
  public:
-  Fixture(const std::string& name, Device device)
-      : name_(name), device_(device), tensors_(load_safetensors(fixture_path(name), &meta_)) {}
+  Fixture(const std::string& name, const Target& target)
+      : name_(name),
+        device_(target.device),
+        target_name_(target.name()),
+        scope_(target.host_backend ? std::make_unique<HostBackendScope>(*target.host_backend)
+                                   : nullptr),
+        tensors_(load_safetensors(fixture_path(name), &meta_)) {}
 
   bool has(const std::string& key) const {
     for (const auto& nt : tensors_)
@@ -121,12 +136,14 @@ class Fixture {
   int meta_int(const std::string& key) const { return std::stoi(meta(key)); }
   float meta_float(const std::string& key) const { return std::stof(meta(key)); }
   std::string label(const std::string& what) const {
-    return name_ + " [" + device_.str() + "] " + what;
+    return name_ + " [" + target_name_ + "] " + what;
   }
 
  private:
   std::string name_;
   Device device_;
+  std::string target_name_;
+  std::unique_ptr<HostBackendScope> scope_;  // the host backend, while the fixture lives
   SafetensorsMetadata meta_;
   NamedTensors tensors_;
 };
@@ -164,7 +181,7 @@ TEST_CASE("pytorch fixtures: conv2d (strides, padding, no bias, 1x1, groups, dep
   const char* names[] = {
       "conv2d_stride1_pad1", "conv2d_stride2_pad1",      "conv2d_stride2_pad0_nobias", "conv2d_1x1",
       "conv2d_groups2",      "conv2d_depthwise_stride1", "conv2d_depthwise_stride2"};
-  for (Device d : devices())
+  for (const Target& d : targets())
     for (const char* name : names) {
       Fixture f(name, d);
       const int stride = f.meta_int("stride"), pad = f.meta_int("padding");
@@ -176,7 +193,7 @@ TEST_CASE("pytorch fixtures: conv2d (strides, padding, no bias, 1x1, groups, dep
 }
 
 TEST_CASE("pytorch fixtures: batch_norm2d in training updates the running statistics") {
-  for (Device d : devices()) {
+  for (const Target& d : targets()) {
     Fixture f("batch_norm2d_train", d);
     const float momentum = f.meta_float("momentum"), eps = f.meta_float("eps");
     auto in =
@@ -190,7 +207,7 @@ TEST_CASE("pytorch fixtures: batch_norm2d in training updates the running statis
 }
 
 TEST_CASE("pytorch fixtures: batch_norm2d in evaluation") {
-  for (Device d : devices()) {
+  for (const Target& d : targets()) {
     Fixture f("batch_norm2d_eval", d);
     const float eps = f.meta_float("eps");
     auto in = check_op(f, {"x", "gamma", "beta", "running_mean", "running_var"},
@@ -204,7 +221,7 @@ TEST_CASE("pytorch fixtures: batch_norm2d in evaluation") {
 }
 
 TEST_CASE("pytorch fixtures: max_pool2d, avg_pool2d (count_include_pad), global_avg_pool2d") {
-  for (Device d : devices()) {
+  for (const Target& d : targets()) {
     for (const char* name : {"max_pool2d_k2_s2_p0", "max_pool2d_k3_s2_p1"}) {
       Fixture f(name, d);
       const int k = f.meta_int("kernel"), s = f.meta_int("stride"), p = f.meta_int("padding");
@@ -221,7 +238,7 @@ TEST_CASE("pytorch fixtures: max_pool2d, avg_pool2d (count_include_pad), global_
 }
 
 TEST_CASE("pytorch fixtures: relu, add, concat_channels, linear, log_softmax") {
-  for (Device d : devices()) {
+  for (const Target& d : targets()) {
     check_op(Fixture("relu", d), {"x"}, [](const std::vector<Tensor>& in) { return relu(in[0]); });
     check_op(Fixture("add", d), {"a", "b"},
              [](const std::vector<Tensor>& in) { return add(in[0], in[1]); });
@@ -238,7 +255,7 @@ TEST_CASE("pytorch fixtures: relu, add, concat_channels, linear, log_softmax") {
 TEST_CASE("pytorch fixtures: cross_entropy with class weights and label smoothing") {
   const char* names[] = {"cross_entropy", "cross_entropy_weighted", "cross_entropy_smoothing",
                          "cross_entropy_weighted_smoothing"};
-  for (Device d : devices())
+  for (const Target& d : targets())
     for (const char* name : names) {
       Fixture f(name, d);
       const std::vector<int32_t> targets = f.targets("target");
@@ -300,7 +317,7 @@ std::unique_ptr<Optimizer> make_optimizer(const Fixture& f, const TinyNet& net) 
 }  // namespace
 
 TEST_CASE("pytorch fixtures: tiny network forward and backward, every gradient") {
-  for (Device d : devices()) {
+  for (const Target& d : targets()) {
     Fixture f("tiny_net_forward_backward", d);
     TinyNet net(f);
     Tensor x = f.get("x").set_requires_grad(true);
@@ -323,7 +340,7 @@ TEST_CASE("pytorch fixtures: tiny network forward and backward, every gradient")
 TEST_CASE("pytorch fixtures: first 10 training losses with Adam, AdamW and SGD variants") {
   const char* names[] = {"tiny_net_train_adam", "tiny_net_train_adamw",
                          "tiny_net_train_sgd_momentum", "tiny_net_train_sgd_nesterov_wd"};
-  for (Device d : devices())
+  for (const Target& d : targets())
     for (const char* name : names) {
       Fixture f(name, d);
       TinyNet net(f);

@@ -27,7 +27,7 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
                               float* running_var, float* y, float* save_mean, float* save_invstd) {
   const int HW = s.H * s.W;
   const double M = static_cast<double>(s.N) * HW;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * HW >= kMinParallelWork)
   for (int c = 0; c < s.C; ++c) {
     double sum = 0;
     for (int n = 0; n < s.N; ++n) {
@@ -48,11 +48,13 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
     const double var = squares / M;
     const double invstd = 1.0 / std::sqrt(var + eps);
     const float scale = static_cast<float>(gamma[c] * invstd);
-    const float shift = static_cast<float>(beta[c] - mean * gamma[c] * invstd);
+    const float shift = beta[c];
+    // (x - mean) * scale + beta, not x * scale + (beta - mean * scale): with a
+    // large mean the second form cancels two large numbers and loses digits.
     for (int n = 0; n < s.N; ++n) {
       const float* p = plane_of(x, s, n, c);
       float* q = plane_of(y, s, n, c);
-      for (int i = 0; i < HW; ++i) q[i] = p[i] * scale + shift;
+      for (int i = 0; i < HW; ++i) q[i] = (p[i] - mean_f) * scale + shift;
     }
     const double unbiased = M > 1 ? var * M / (M - 1) : var;
     running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean);
@@ -63,18 +65,19 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
 }
 
 void batch_norm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma,
-                             const float* beta, const float* running_mean,
-                             const float* running_var, float eps, float* y) {
+                             const float* beta, const float* running_mean, const float* running_var,
+                             float eps, float* y) {
   const int HW = s.H * s.W;
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp parallel for schedule(static) \
+    collapse(2) if (int64_t(s.N) * s.C * HW >= kMinParallelWork)
   for (int n = 0; n < s.N; ++n)
     for (int c = 0; c < s.C; ++c) {
       const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
       const float scale = static_cast<float>(gamma[c] * invstd);
-      const float shift = static_cast<float>(beta[c] - running_mean[c] * gamma[c] * invstd);
+      const float mean = running_mean[c], shift = beta[c];
       const float* p = plane_of(x, s, n, c);
       float* q = plane_of(y, s, n, c);
-      for (int i = 0; i < HW; ++i) q[i] = p[i] * scale + shift;
+      for (int i = 0; i < HW; ++i) q[i] = (p[i] - mean) * scale + shift;
     }
 }
 
@@ -85,7 +88,7 @@ void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* 
                          float* dx, float* dgamma, float* dbeta) {
   const int HW = s.H * s.W;
   const double M = static_cast<double>(s.N) * HW;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * HW >= kMinParallelWork)
   for (int c = 0; c < s.C; ++c) {
     const float mean = save_mean[c], invstd = save_invstd[c];
     double sum_dy = 0, sum_dy_xhat = 0;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/cpu/conv2d_direct.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/cpu/parallel.h"
 
@@ -76,13 +77,23 @@ void col2im(const Conv2dShape& s, const float* col, float* dx_g) {
 // With fewer images than threads, the GEMMs themselves use the threads.
 bool parallel_over_images(const Conv2dShape& s) { return s.N >= max_threads(); }
 
+// The direct kernel wins where im2col's copy dominates: few input channels
+// (LeNet, and the first layer of most networks) or few output channels (a
+// thin GEMM). Measured by bench/conv_paths; see bench/RESULTS.md.
+bool use_direct(const Conv2dShape& s) {
+  return direct_conv_supported(s) && s.kernel > 1 && (s.C_in <= 16 || s.C_out <= 16);
+}
+
 }  // namespace
 
 // x (N, C_in, H, W), w (C_out, C_in/G, k, k), b (C_out) nullable, y (N, C_out, H_out, W_out)
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b,
+                    float* y) {
+  if (use_direct(s)) return direct_conv2d_forward(s, x, w, b, y);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(), HW = static_cast<int64_t>(s.H) * s.W;
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
+                HW = static_cast<int64_t>(s.H) * s.W;
 #pragma omp parallel for schedule(static) if (parallel_over_images(s))
   for (int n = 0; n < s.N; ++n) {
     for (int g = 0; g < s.groups; ++g) {
@@ -104,9 +115,11 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 
 // dy (N, C_out, H_out, W_out), w (C_out, C_in/G, k, k), dx (N, C_in, H, W)
 void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  if (use_direct(s)) return direct_conv2d_backward_input(s, dy, w, dx);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(), HW = static_cast<int64_t>(s.H) * s.W;
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
+                HW = static_cast<int64_t>(s.H) * s.W;
 #pragma omp parallel for schedule(static) if (parallel_over_images(s))
   for (int n = 0; n < s.N; ++n) {
     for (int g = 0; g < s.groups; ++g) {
@@ -130,9 +143,11 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
 // in thread order, so the result is the same for the same thread count.
 void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw,
                             float* db) {
+  if (use_direct(s)) return direct_conv2d_backward_weight(s, x, dy, dw, db);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(), HW = static_cast<int64_t>(s.H) * s.W;
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
+                HW = static_cast<int64_t>(s.H) * s.W;
   const int64_t weights = s.C_out * K;
   const int threads = parallel_over_images(s) ? max_threads() : 1;
   std::vector<float*> partial(threads);  // each thread's scratch: dw then db

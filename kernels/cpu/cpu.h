@@ -50,8 +50,8 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
                               const float* beta, float eps, float momentum, float* running_mean,
                               float* running_var, float* y, float* save_mean, float* save_invstd);
 void batch_norm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma,
-                             const float* beta, const float* running_mean,
-                             const float* running_var, float eps, float* y);
+                             const float* beta, const float* running_mean, const float* running_var,
+                             float eps, float* y);
 void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* x,
                          const float* gamma, const float* save_mean, const float* save_invstd,
                          float* dx, float* dgamma, float* dbeta);

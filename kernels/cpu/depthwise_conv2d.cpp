@@ -28,7 +28,7 @@ void valid_columns(const Conv2dShape& s, int kw, int W_out, int* lo, int* hi) {
 void depthwise_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b,
                               float* y) {
   const int H_out = s.H_out(), W_out = s.W_out(), k = s.kernel, C = s.C_in;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * C * s.H * s.W >= kMinParallelWork)
   for (int plane = 0; plane < s.N * C; ++plane) {
     const int c = plane % C;
     const float* in = x + static_cast<int64_t>(plane) * s.H * s.W;
@@ -55,7 +55,7 @@ void depthwise_conv2d_forward(const Conv2dShape& s, const float* x, const float*
 void depthwise_conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w,
                                      float* dx) {
   const int H_out = s.H_out(), W_out = s.W_out(), k = s.kernel, C = s.C_in;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * C * s.H * s.W >= kMinParallelWork)
   for (int plane = 0; plane < s.N * C; ++plane) {
     const int c = plane % C;
     const float* g = dy + static_cast<int64_t>(plane) * H_out * W_out;
@@ -83,7 +83,7 @@ void depthwise_conv2d_backward_input(const Conv2dShape& s, const float* dy, cons
 void depthwise_conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy,
                                       float* dw, float* db) {
   const int H_out = s.H_out(), W_out = s.W_out(), k = s.kernel, C = s.C_in;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * C * s.H * s.W >= kMinParallelWork)
   for (int c = 0; c < C; ++c) {
     double taps[64 * 64];  // k <= 64 (the op checks): far beyond any real depthwise filter
     std::fill(taps, taps + k * k, 0.0);

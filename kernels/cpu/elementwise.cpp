@@ -2,36 +2,34 @@
 #include <cstring>
 
 #include "kernels/cpu/cpu.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/philox.h"
 
 namespace cudagrad {
 namespace cpu {
 
-// Small tensors are not worth waking the other threads for.
-constexpr int64_t kParallelMin = 1 << 15;
-
 void fill(int64_t n, float value, float* y) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) y[i] = value;
 }
 
 void add(int64_t n, const float* a, const float* b, float* y) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
 }
 
 void accumulate(int64_t n, const float* x, float* y) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
 void relu_forward(int64_t n, const float* x, float* y) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
 
 void relu_backward(int64_t n, const float* x, const float* dy, float* dx) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
 }
 
@@ -40,7 +38,7 @@ void relu_backward(int64_t n, const float* x, const float* dy, float* dx) {
 void dropout_forward(int64_t n, float p, uint64_t seed, uint64_t offset, const float* x, float* y,
                      float* mask) {
   const float scale = 1.f / (1.f - p);
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) {
     mask[i] = philox_uniform(seed, offset + i) >= p ? scale : 0.f;
     y[i] = x[i] * mask[i];
@@ -48,7 +46,7 @@ void dropout_forward(int64_t n, float p, uint64_t seed, uint64_t offset, const f
 }
 
 void dropout_backward(int64_t n, const float* dy, const float* mask, float* dx) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * mask[i];
 }
 

@@ -7,7 +7,8 @@
 namespace cudagrad {
 namespace cpu {
 
-void linear_forward(const LinearShape& s, const float* x, const float* w, const float* b, float* y) {
+void linear_forward(const LinearShape& s, const float* x, const float* w, const float* b,
+                    float* y) {
   MatrixMap out(y, s.N, s.out);
   out.noalias() = ConstMatrixMap(x, s.N, s.in) * ConstMatrixMap(w, s.out, s.in).transpose();
   if (b) out.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(b, s.out);

@@ -3,15 +3,14 @@
 #include <cmath>
 
 #include "kernels/cpu/cpu.h"
+#include "kernels/cpu/parallel.h"
 
 namespace cudagrad {
 namespace cpu {
 
-constexpr int64_t kParallelMin = 1 << 15;
-
 void sgd_step(int64_t n, float* param, const float* grad, float* momentum_buf, float lr,
               float momentum, float weight_decay, bool nesterov) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) {
     const float g = grad[i] + weight_decay * param[i];
     if (momentum == 0.f) {
@@ -29,7 +28,7 @@ void adam_step(int64_t n, float* param, const float* grad, float* m, float* v, f
   const float bias1 = 1.f - static_cast<float>(std::pow(beta1, step));
   const float bias2_sqrt = std::sqrt(1.f - static_cast<float>(std::pow(beta2, step)));
   const float step_size = lr / bias1;
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) {
     float g = grad[i];
     if (decoupled) {

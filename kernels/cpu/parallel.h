@@ -15,6 +15,10 @@ using RowMajorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eige
 using MatrixMap = Eigen::Map<RowMajorMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMajorMatrix>;
 
+// Loops over fewer elements than this run on one thread: waking the others
+// costs more than the work.
+constexpr int64_t kMinParallelWork = 1 << 15;
+
 inline int max_threads() {
 #ifdef _OPENMP
   return omp_get_max_threads();

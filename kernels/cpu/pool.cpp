@@ -12,7 +12,7 @@ namespace cpu {
 
 void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t* argmax) {
   const int H_out = s.H_out(), W_out = s.W_out();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * s.H * s.W >= kMinParallelWork)
   for (int plane = 0; plane < s.N * s.C; ++plane) {
     const float* in = x + static_cast<int64_t>(plane) * s.H * s.W;
     float* out = y + static_cast<int64_t>(plane) * H_out * W_out;
@@ -38,7 +38,7 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t*
 
 void max_pool2d_backward(const Pool2dShape& s, const float* dy, const int32_t* argmax, float* dx) {
   const int P = s.H_out() * s.W_out();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * s.H * s.W >= kMinParallelWork)
   for (int plane = 0; plane < s.N * s.C; ++plane) {
     float* out = dx + static_cast<int64_t>(plane) * s.H * s.W;
     std::fill(out, out + s.H * s.W, 0.f);
@@ -51,7 +51,7 @@ void max_pool2d_backward(const Pool2dShape& s, const float* dy, const int32_t* a
 void avg_pool2d_forward(const Pool2dShape& s, const float* x, float* y) {
   const int H_out = s.H_out(), W_out = s.W_out();
   const float inv_area = 1.f / (s.kernel * s.kernel);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * s.H * s.W >= kMinParallelWork)
   for (int plane = 0; plane < s.N * s.C; ++plane) {
     const float* in = x + static_cast<int64_t>(plane) * s.H * s.W;
     float* out = y + static_cast<int64_t>(plane) * H_out * W_out;
@@ -70,7 +70,7 @@ void avg_pool2d_forward(const Pool2dShape& s, const float* x, float* y) {
 void avg_pool2d_backward(const Pool2dShape& s, const float* dy, float* dx) {
   const int H_out = s.H_out(), W_out = s.W_out();
   const float inv_area = 1.f / (s.kernel * s.kernel);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * s.H * s.W >= kMinParallelWork)
   for (int plane = 0; plane < s.N * s.C; ++plane) {
     float* out = dx + static_cast<int64_t>(plane) * s.H * s.W;
     std::fill(out, out + s.H * s.W, 0.f);
@@ -87,7 +87,7 @@ void avg_pool2d_backward(const Pool2dShape& s, const float* dy, float* dx) {
 }
 
 void global_avg_pool_forward(int N, int C, int HW, const float* x, float* y) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(N) * C * HW >= kMinParallelWork)
   for (int plane = 0; plane < N * C; ++plane) {
     const float* in = x + static_cast<int64_t>(plane) * HW;
     double sum = 0;
@@ -97,7 +97,7 @@ void global_avg_pool_forward(int N, int C, int HW, const float* x, float* y) {
 }
 
 void global_avg_pool_backward(int N, int C, int HW, const float* dy, float* dx) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(N) * C * HW >= kMinParallelWork)
   for (int plane = 0; plane < N * C; ++plane) {
     float* out = dx + static_cast<int64_t>(plane) * HW;
     std::fill(out, out + HW, dy[plane] / HW);
