@@ -10,7 +10,7 @@ arch=${1:-80}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-printf '%-22s %-48s %5s %7s %6s %6s %6s\n' file kernel regs smem stack spill_st spill_ld
+printf '%-22s %-60s %5s %7s %6s %6s %6s\n' file kernel regs smem stack spill_st spill_ld
 for source in kernels/cuda/*.cu; do
   nvcc -std=c++17 -arch="sm_${arch}" -I. -Xptxas -v -c "$source" -o "$out/k.o" 2> "$out/ptxas.txt"
   # ptxas reports per kernel: "Compiling entry function '<mangled>'", then
@@ -28,6 +28,6 @@ for source in kernels/cuda/*.cu; do
     # The demangled name without namespaces, return type and parameters.
     name=$(echo "$mangled" | c++filt |
       sed -E 's/\(anonymous namespace\):://g; s/cudagrad::cuda:://g; s/^void //; s/>\(.*$/>/; s/\(.*$//')
-    printf '%-22s %-48.48s %5s %7s %6s %6s %6s\n' "$f" "$name" "$regs" "$smem" "$stack" "$st" "$ld"
+    printf '%-22s %-60.60s %5s %7s %6s %6s %6s\n' "$f" "$name" "$regs" "$smem" "$stack" "$st" "$ld"
   done
 done
