@@ -13,6 +13,7 @@
 #include "engine/ops.h"
 #include "engine/profiler.h"
 #include "examples/commands.h"
+#include "examples/flags.h"
 #include "kernels/reference/reference.h"
 #include "models/registry.h"
 
@@ -52,7 +53,9 @@ std::vector<LayerTiming> profile_steps(Module& model, const Tensor& x,
 
 }  // namespace
 
-int bench_layers(const Flags& flags) {
+int bench_layers_command(const Args& args) {
+  const Flags flags =
+      parse_flags(args, {"--model", "--batch", "--input", "--steps", "--reference"});
   CG_CHECK(flags.count("--model"), "bench-layers needs --model NAME (see 'cudagrad help')");
   const std::string name = flags.at("--model");
   const int batch = int_flag(flags, "--batch", 16, 1, 4096);

@@ -1,0 +1,106 @@
+#include "examples/train_step.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/ops.h"
+#include "examples/inference.h"
+#include "examples/model_setup.h"
+
+namespace cudagrad {
+namespace cli {
+
+namespace {
+
+// Runs the forward pass again with every op checking its output.
+std::string locate_non_finite(Module& model, const Tensor& x, const data::Batch& batch,
+                              const Tensor& class_weights) {
+  try {
+    AnomalyGuard guard;
+    NoGradGuard no_grad;
+    cross_entropy(model.forward(x), batch.labels, class_weights);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "a second forward pass found no non-finite output (inputs or kernels differ between runs?)";
+}
+
+bool all_finite(const Tensor& t) {
+  std::vector<float> host;
+  const float* p = t.data();
+  if (!t.device().is_cpu()) {
+    host = t.to_vector();
+    p = host.data();
+  }
+  for (int64_t i = 0; i < t.numel(); ++i)
+    if (!std::isfinite(p[i])) return false;
+  return true;
+}
+
+std::string first_non_finite_gradient(const Module& model) {
+  for (const auto& [name, p] : model.named_parameters()) {
+    const Tensor g = p.grad();
+    if (g.defined() && !all_finite(g)) return "non-finite gradient of '" + name + "'";
+  }
+  return "";
+}
+
+int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& labels) {
+  const std::vector<float> v = logits.to_vector();
+  const int k = static_cast<int>(logits.dim(1));
+  int64_t correct = 0;
+  for (size_t i = 0; i < labels.size(); ++i) correct += argmax(&v[i * k], k) == labels[i];
+  return correct;
+}
+
+// What a skipped step must undo besides the weights: the running
+// statistics the forward passes updated and the dropout counters they advanced.
+struct SideState {
+  std::vector<std::pair<Tensor, Tensor>> buffers;  // (live tensor, copy)
+  std::vector<std::pair<Dropout*, uint64_t>> dropouts;
+  explicit SideState(Module& model) {
+    for (const auto& [name, b] : model.named_buffers()) buffers.emplace_back(b, b.clone());
+    for (Dropout* d : dropout_layers(model)) dropouts.emplace_back(d, d->counter());
+  }
+  void restore() {
+    for (auto& [live, copy] : buffers) live.copy_from(copy);
+    for (auto& [d, counter] : dropouts) d->set_counter(counter);
+  }
+};
+
+}  // namespace
+
+StepResult train_step(Module& model, Optimizer& optimizer, const Tensor& class_weights,
+                      const data::Batch& batch, Device device, bool restore_on_problem) {
+  std::unique_ptr<SideState> before;
+  if (restore_on_problem) before = std::make_unique<SideState>(model);
+  const Tensor x = batch_images(batch, device);
+
+  StepResult r;
+  optimizer.zero_grad();
+  Tensor logits = model.forward(x);
+  Tensor loss = cross_entropy(logits, batch.labels, class_weights);
+  r.loss = loss.item();
+  if (!std::isfinite(r.loss)) {
+    std::ostringstream os;
+    os << "loss is " << r.loss << "; " << locate_non_finite(model, x, batch, class_weights);
+    r.problem = os.str();
+  } else {
+    loss.backward();
+    r.problem = first_non_finite_gradient(model);
+  }
+  if (!r.problem.empty()) {
+    optimizer.zero_grad();
+    if (before) before->restore();
+    return r;
+  }
+  optimizer.step();
+  r.applied = true;
+  r.correct = count_correct(logits, batch.labels);
+  return r;
+}
+
+}  // namespace cli
+}  // namespace cudagrad
