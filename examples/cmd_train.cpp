@@ -11,6 +11,7 @@
 #include "engine/error.h"
 #include "examples/checkpoint.h"
 #include "examples/commands.h"
+#include "examples/device_choice.h"
 #include "examples/model_setup.h"
 #include "examples/recipes.h"
 #include "examples/trainer.h"
@@ -73,7 +74,13 @@ int start_training(const Flags& user) {
   CG_CHECK(!fs::exists(fs::path(config.out) / "last.ckpt"),
            config.out << " already holds a run (last.ckpt); continue it with --resume "
                       << config.out << " or choose another --out");
-  // Fail on a wrong input size now, before any data is generated or cached.
+  // Fail on a missing file or a wrong input size now, before any data is
+  // generated or cached.
+  CG_CHECK(config.data.empty() || fs::exists(config.data),
+           "--data " << config.data << ": no such file or folder");
+  CG_CHECK(config.pretrained.empty() || fs::is_regular_file(config.pretrained),
+           "--pretrained " << config.pretrained << ": no such file");
+  if (config.device == "cuda") choose_device("cuda", /*quiet=*/true);
   build_model(config, static_cast<int>(data::class_names(data::parse_label_mode(config.labels)).size()),
               0);
   fs::create_directories(config.out);

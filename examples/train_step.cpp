@@ -14,6 +14,19 @@ namespace cli {
 
 namespace {
 
+// "message (engine/autograd.cpp:46)" -> "message": the location helps a
+// developer in a top-level error, but not in the middle of a sentence.
+std::string without_location(const std::string& message) {
+  const size_t open = message.rfind(" (");
+  if (open == std::string::npos || message.back() != ')') return message;
+  const std::string inside = message.substr(open + 2, message.size() - open - 3);
+  const size_t colon = inside.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= inside.size() ||
+      inside.find_first_not_of("0123456789", colon + 1) != std::string::npos)
+    return message;
+  return message.substr(0, open);
+}
+
 // Runs the forward pass again with every op checking its output.
 std::string locate_non_finite(Module& model, const Tensor& x, const data::Batch& batch,
                               const Tensor& class_weights) {
@@ -22,7 +35,7 @@ std::string locate_non_finite(Module& model, const Tensor& x, const data::Batch&
     NoGradGuard no_grad;
     cross_entropy(model.forward(x), batch.labels, class_weights);
   } catch (const Error& e) {
-    return e.what();
+    return without_location(e.what());
   }
   return "a second forward pass found no non-finite output (inputs or kernels differ between runs?)";
 }
@@ -39,12 +52,25 @@ bool all_finite(const Tensor& t) {
   return true;
 }
 
-std::string first_non_finite_gradient(const Module& model) {
-  for (const auto& [name, p] : model.named_parameters()) {
+// Backward runs from the loss to the input, and a non-finite gradient
+// spreads from where it arises to every layer before it. So the origin is
+// the affected parameter nearest the loss: the last in forward order.
+std::string non_finite_gradients(const Module& model) {
+  const NamedTensors params = model.named_parameters();
+  std::string nearest_loss;
+  int affected = 0;
+  for (const auto& [name, p] : params) {
     const Tensor g = p.grad();
-    if (g.defined() && !all_finite(g)) return "non-finite gradient of '" + name + "'";
+    if (g.defined() && !all_finite(g)) {
+      nearest_loss = name;
+      ++affected;
+    }
   }
-  return "";
+  if (affected == 0) return "";
+  std::ostringstream os;
+  os << "non-finite gradient, nearest the loss in '" << nearest_loss << "' (" << affected << " of "
+     << params.size() << " parameters affected)";
+  return os.str();
 }
 
 int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& labels) {
@@ -89,7 +115,7 @@ StepResult train_step(Module& model, Optimizer& optimizer, const Tensor& class_w
     r.problem = os.str();
   } else {
     loss.backward();
-    r.problem = first_non_finite_gradient(model);
+    r.problem = non_finite_gradients(model);
   }
   if (!r.problem.empty()) {
     optimizer.zero_grad();

@@ -168,10 +168,10 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   fs::create_directories(run.dir);
   remove_stale_temporaries(run.dir);
   set_cpu_threads(config.threads);
-  run.device = choose_device(config.device);
 
   // ---- data, split, model ------------------------------------------------------------
   const data::Dataset dataset = load_run_dataset(config);
+  run.device = choose_device(config.device);
   run.class_names = dataset.class_names;
   CG_CHECK(!resume || resume->class_names == run.class_names,
            config.data << " has classes " << join(run.class_names) << " but the checkpoint has "
@@ -262,8 +262,10 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
         where << "epoch " << epoch + 1 << ", batch " << s.batch_in_epoch << ": " << r.problem;
         CG_CHECK(config.on_nan == "skip",
                  where.str() << "; lower --lr, or pass --on-nan skip to skip such steps");
-        if (++s.skipped_steps <= 3)
-          std::fprintf(stderr, "\nwarning: skipped %s\n", where.str().c_str());
+        if (++s.skipped_steps <= 3) {
+          progress.finish();
+          std::fprintf(stderr, "warning: skipped %s\n", where.str().c_str());
+        }
       }
       const double elapsed = seconds_before + seconds_since(start);
       progress.update(s.batch_in_epoch, s.seen ? s.loss_sum / s.seen : 0, s.seen, elapsed);
@@ -338,8 +340,13 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   if (s.skipped_steps > 0)
     std::printf("warning: skipped %lld steps with a non-finite loss or gradient (--on-nan skip)\n",
                 static_cast<long long>(s.skipped_steps));
-  std::printf("done: best validation loss %.4f at epoch %lld; %s\n", s.best_val_loss,
-              static_cast<long long>(s.best_epoch + 1), run.path("best.safetensors").c_str());
+  if (s.best_epoch < 0)
+    std::printf("done: no epoch had a finite validation loss, so there is no best.safetensors\n");
+  else if (val.empty())
+    std::printf("done: no validation images; best.safetensors holds the last epoch\n");
+  else
+    std::printf("done: best validation loss %.4f at epoch %lld; %s\n", s.best_val_loss,
+                static_cast<long long>(s.best_epoch + 1), run.path("best.safetensors").c_str());
 }
 
 }  // namespace cli
