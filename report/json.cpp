@@ -1,0 +1,457 @@
+#include "report/json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "engine/error.h"
+
+namespace cudagrad {
+namespace report {
+
+// ---- the value -----------------------------------------------------------------
+
+const char* json_type_name(Json::Type type) {
+  switch (type) {
+    case Json::Type::Null:
+      return "null";
+    case Json::Type::Bool:
+      return "a boolean";
+    case Json::Type::Number:
+      return "a number";
+    case Json::Type::String:
+      return "a string";
+    case Json::Type::Array:
+      return "an array";
+    case Json::Type::Object:
+      return "an object";
+  }
+  return "?";
+}
+
+Json Json::array() {
+  Json j;
+  j.type_ = Type::Array;
+  return j;
+}
+
+Json Json::object() {
+  Json j;
+  j.type_ = Type::Object;
+  return j;
+}
+
+Json& Json::push_back(Json item) {
+  CG_CHECK(type_ == Type::Array, "JSON: push_back on " << json_type_name(type_));
+  items_.push_back(std::move(item));
+  return *this;
+}
+
+const std::vector<Json>& Json::items() const {
+  CG_CHECK(type_ == Type::Array, "JSON: expected an array, found " << json_type_name(type_));
+  return items_;
+}
+
+Json& Json::set(const std::string& key, Json value) {
+  CG_CHECK(type_ == Type::Object, "JSON: set(\"" << key << "\") on " << json_type_name(type_));
+  for (auto& member : members_)
+    if (member.first == key) {
+      member.second = std::move(value);
+      return *this;
+    }
+  members_.emplace_back(key, std::move(value));
+  return *this;
+}
+
+const std::vector<std::pair<std::string, Json>>& Json::members() const {
+  CG_CHECK(type_ == Type::Object, "JSON: expected an object, found " << json_type_name(type_));
+  return members_;
+}
+
+const Json* Json::find(const std::string& key) const {
+  for (const auto& member : members())
+    if (member.first == key) return &member.second;
+  return nullptr;
+}
+
+const Json& Json::at(const std::string& key) const {
+  const Json* value = find(key);
+  CG_CHECK(value, "JSON: missing key \"" << key << "\"");
+  return *value;
+}
+
+bool Json::as_bool() const {
+  CG_CHECK(type_ == Type::Bool, "JSON: expected a boolean, found " << json_type_name(type_));
+  return bool_;
+}
+
+double Json::as_number() const {
+  CG_CHECK(type_ == Type::Number, "JSON: expected a number, found " << json_type_name(type_));
+  return number_;
+}
+
+int64_t Json::as_integer() const {
+  const double x = as_number();
+  CG_CHECK(x == std::floor(x) && std::fabs(x) < 9.007199254740992e15,
+           "JSON: expected a whole number, found " << x);
+  return static_cast<int64_t>(x);
+}
+
+const std::string& Json::as_string() const {
+  CG_CHECK(type_ == Type::String, "JSON: expected a string, found " << json_type_name(type_));
+  return string_;
+}
+
+// ---- the writer ----------------------------------------------------------------
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out += c;  // UTF-8 passes through unchanged
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// The shortest "%.Ng" that strtod reads back as exactly x: 0.1 stays "0.1"
+// instead of "0.10000000000000001", and no precision is lost.
+std::string format_number(double x) {
+  if (!std::isfinite(x)) return "null";
+  if (x == std::floor(x) && std::fabs(x) < 1e15) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", x);
+    return buf;
+  }
+  char buf[40];
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
+bool is_scalar(const Json& v) {
+  return v.type() != Json::Type::Array && v.type() != Json::Type::Object;
+}
+
+void write(const Json& v, int depth, std::string& out) {
+  const std::string pad(2 * (depth + 1), ' '), close_pad(2 * depth, ' ');
+  switch (v.type()) {
+    case Json::Type::Null:
+      out += "null";
+      return;
+    case Json::Type::Bool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Json::Type::Number:
+      out += format_number(v.as_number());
+      return;
+    case Json::Type::String:
+      out += quote(v.as_string());
+      return;
+    case Json::Type::Array: {
+      const auto& items = v.items();
+      bool flat = true;
+      for (const auto& item : items) flat = flat && is_scalar(item);
+      out += "[";
+      for (size_t i = 0; i < items.size(); ++i) {
+        out += i ? "," : "";
+        out += flat ? (i ? " " : "") : "\n" + pad;
+        write(items[i], depth + 1, out);
+      }
+      if (!flat && !items.empty()) out += "\n" + close_pad;
+      out += "]";
+      return;
+    }
+    case Json::Type::Object: {
+      const auto& members = v.members();
+      out += "{";
+      for (size_t i = 0; i < members.size(); ++i) {
+        out += (i ? ",\n" : "\n") + pad + quote(members[i].first) + ": ";
+        write(members[i].second, depth + 1, out);
+      }
+      if (!members.empty()) out += "\n" + close_pad;
+      out += "}";
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_json_text(const Json& value) {
+  std::string out;
+  write(value, 0, out);
+  return out + "\n";
+}
+
+// ---- the reader ----------------------------------------------------------------
+
+namespace {
+
+constexpr int kMaxDepth = 64;  // deeper nesting is refused rather than risking the stack
+
+// Recursive descent. Every read goes through peek()/next(), which check the
+// bounds, so truncated input fails with a message instead of reading past it.
+class Parser {
+ public:
+  Parser(const std::string& text, const std::string& source) : s_(text), source_(source) {}
+
+  Json document() {
+    skip_space();
+    Json v = value(0);
+    skip_space();
+    if (pos_ != s_.size()) fail("unexpected characters after the value");
+    return v;
+  }
+
+ private:
+  const std::string& s_;
+  const std::string& source_;
+  size_t pos_ = 0;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < pos_ && i < s_.size(); ++i) {
+      column = s_[i] == '\n' ? 1 : column + 1;
+      line += s_[i] == '\n';
+    }
+    CG_FAIL(source_ << ": malformed JSON: " << what << " at line " << line << ", column "
+                    << column);
+  }
+  char peek() const {
+    if (pos_ >= s_.size()) fail("unexpected end of input");
+    return s_[pos_];
+  }
+  char next() {
+    const char c = peek();
+    ++pos_;
+    return c;
+  }
+  void expect(char c) {
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++pos_;
+  }
+  void skip_space() {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+      ++pos_;
+  }
+  void literal(const char* word) {
+    for (const char* p = word; *p; ++p)
+      if (next() != *p) fail(std::string("expected '") + word + "'");
+  }
+
+  Json value(int depth) {
+    if (depth > kMaxDepth) fail("nesting deeper than 64 levels");
+    const char c = peek();
+    if (c == '{') return object(depth);
+    if (c == '[') return array(depth);
+    if (c == '"') return Json(string());
+    if (c == 't') {
+      literal("true");
+      return Json(true);
+    }
+    if (c == 'f') {
+      literal("false");
+      return Json(false);
+    }
+    if (c == 'n') {
+      literal("null");
+      return Json();
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) return number();
+    fail("expected a value");
+  }
+
+  Json object(int depth) {
+    Json v = Json::object();
+    expect('{');
+    skip_space();
+    if (peek() == '}') {
+      ++pos_;
+      return v;
+    }
+    for (;;) {
+      skip_space();
+      if (peek() != '"') fail("expected a string key");
+      std::string key = string();
+      skip_space();
+      expect(':');
+      skip_space();
+      v.set(key, value(depth + 1));
+      skip_space();
+      if (peek() == '}') {
+        ++pos_;
+        return v;
+      }
+      expect(',');
+    }
+  }
+
+  Json array(int depth) {
+    Json v = Json::array();
+    expect('[');
+    skip_space();
+    if (peek() == ']') {
+      ++pos_;
+      return v;
+    }
+    for (;;) {
+      skip_space();
+      v.push_back(value(depth + 1));
+      skip_space();
+      if (peek() == ']') {
+        ++pos_;
+        return v;
+      }
+      expect(',');
+    }
+  }
+
+  // JSON's grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  // checked here, then converted by strtod.
+  Json number() {
+    const size_t start = pos_;
+    auto digits = [&] {
+      if (pos_ >= s_.size() || s_[pos_] < '0' || s_[pos_] > '9') fail("expected a digit");
+      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    };
+    if (s_[pos_] == '-') ++pos_;
+    if (peek() == '0')
+      ++pos_;
+    else
+      digits();
+    if (pos_ < s_.size() && s_[pos_] == '.') {
+      ++pos_;
+      digits();
+    }
+    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+      digits();
+    }
+    return Json(std::strtod(s_.substr(start, pos_ - start).c_str(), nullptr));
+  }
+
+  unsigned hex4() {
+    unsigned code = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = next();
+      code <<= 4;
+      if (c >= '0' && c <= '9')
+        code |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        code |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        code |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        fail("expected four hex digits after \\u");
+    }
+    return code;
+  }
+
+  static void append_utf8(std::string& out, unsigned code) {
+    auto byte = [&](unsigned b) { out += static_cast<char>(b); };
+    if (code < 0x80) {
+      byte(code);
+    } else if (code < 0x800) {
+      byte(0xC0 | (code >> 6)), byte(0x80 | (code & 0x3F));
+    } else if (code < 0x10000) {
+      byte(0xE0 | (code >> 12)), byte(0x80 | ((code >> 6) & 0x3F)), byte(0x80 | (code & 0x3F));
+    } else {
+      byte(0xF0 | (code >> 18)), byte(0x80 | ((code >> 12) & 0x3F));
+      byte(0x80 | ((code >> 6) & 0x3F)), byte(0x80 | (code & 0x3F));
+    }
+  }
+
+  std::string string() {
+    expect('"');
+    std::string out;
+    for (;;) {
+      const char c = next();
+      if (c == '"') return out;
+      if (static_cast<unsigned char>(c) < 0x20) fail("raw control character in a string");
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      const char e = next();
+      switch (e) {
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          unsigned code = hex4();
+          // Characters beyond the first 64K arrive as a UTF-16 surrogate pair.
+          if (code >= 0xDC00 && code <= 0xDFFF) fail("unpaired low surrogate");
+          if (code >= 0xD800 && code <= 0xDBFF) {
+            if (next() != '\\' || next() != 'u') fail("high surrogate without a low one");
+            const unsigned low = hex4();
+            if (low < 0xDC00 || low > 0xDFFF) fail("high surrogate without a low one");
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+          }
+          append_utf8(out, code);
+          break;
+        }
+        default:
+          fail(std::string("unknown escape \\") + e);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+Json parse_json_text(const std::string& text, const std::string& source) {
+  return Parser(text, source).document();
+}
+
+}  // namespace report
+}  // namespace cudagrad
