@@ -221,7 +221,8 @@ ClassificationMetrics metrics_from_json(const Json& j) {
 void save_metrics_json(const std::string& path, const ClassificationMetrics& m, const Json& extra) {
   Json out = Json::object();
   for (const auto& member : extra.members()) out.set(member.first, member.second);
-  for (const auto& member : metrics_to_json(m).members()) out.set(member.first, member.second);
+  const Json metrics = metrics_to_json(m);  // named: a loop over a temporary's members would dangle
+  for (const auto& member : metrics.members()) out.set(member.first, member.second);
   write_file_atomically(path, to_json_text(out));
 }
 

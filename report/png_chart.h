@@ -20,6 +20,9 @@ namespace report {
 
 std::string encode_png(const Image& image);
 void write_png(const std::string& path, const Image& image);  // atomic
+// JPEG bytes (quality 1..100), for photographs such as Grad-CAM overlays,
+// which PNG stores several times larger.
+std::string encode_jpeg(const Image& image, int quality = 90);
 // PNG (or JPEG) bytes to RGB; cudagrad::Error naming `source` if undecodable.
 Image decode_png(const std::string& bytes, const std::string& source);
 Image read_png(const std::string& path);

@@ -9,17 +9,36 @@
 namespace cudagrad {
 namespace report {
 
-std::string encode_png(const Image& image) {
+namespace {
+
+void check_image(const Image& image, const char* caller) {
   CG_CHECK(image.width > 0 && image.height > 0 &&
                image.pixels.size() == static_cast<size_t>(image.width) * image.height * 3,
-           "encode_png: a " << image.width << "x" << image.height << " RGB image needs "
-                            << static_cast<size_t>(image.width) * image.height * 3
-                            << " bytes, it has " << image.pixels.size());
+           caller << ": a " << image.width << "x" << image.height << " RGB image needs "
+                  << static_cast<size_t>(image.width) * image.height * 3 << " bytes, it has "
+                  << image.pixels.size());
+}
+
+}  // namespace
+
+std::string encode_png(const Image& image) {
+  check_image(image, "encode_png");
   std::string png;
   CG_CHECK(
       stb::encode_png_rgb(image.pixels.data(), image.width, image.height, &png),
       "encode_png: stb_image_write failed on a " << image.width << "x" << image.height << " image");
   return png;
+}
+
+std::string encode_jpeg(const Image& image, int quality) {
+  check_image(image, "encode_jpeg");
+  CG_CHECK(quality >= 1 && quality <= 100,
+           "encode_jpeg: quality " << quality << " is not in 1..100");
+  std::string jpeg;
+  CG_CHECK(stb::encode_jpeg_rgb(image.pixels.data(), image.width, image.height, quality, &jpeg),
+           "encode_jpeg: stb_image_write failed on a " << image.width << "x" << image.height
+                                                       << " image");
+  return jpeg;
 }
 
 void write_png(const std::string& path, const Image& image) {

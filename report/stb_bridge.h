@@ -18,6 +18,9 @@ namespace stb {
 // RGB pixels (height, width, 3) to PNG bytes; false if stb fails.
 bool encode_png_rgb(const uint8_t* pixels, int width, int height, std::string* png);
 
+// RGB pixels to JPEG bytes at quality 1..100; false if stb fails.
+bool encode_jpeg_rgb(const uint8_t* pixels, int width, int height, int quality, std::string* jpeg);
+
 // An encoded PNG or JPEG to RGB pixels; on failure false and stb's reason.
 bool decode_rgb(const uint8_t* bytes, size_t size, int* width, int* height,
                 std::vector<uint8_t>* pixels, std::string* reason);

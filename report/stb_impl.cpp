@@ -29,6 +29,11 @@ bool encode_png_rgb(const uint8_t* pixels, int width, int height, std::string* p
   return stbi_write_png_to_func(append, png, width, height, 3, pixels, width * 3) != 0;
 }
 
+bool encode_jpeg_rgb(const uint8_t* pixels, int width, int height, int quality, std::string* jpeg) {
+  jpeg->clear();
+  return stbi_write_jpg_to_func(append, jpeg, width, height, 3, pixels, quality) != 0;
+}
+
 bool decode_rgb(const uint8_t* bytes, size_t size, int* width, int* height,
                 std::vector<uint8_t>* pixels, std::string* reason) {
   int channels = 0;
