@@ -81,7 +81,7 @@ Charts draw_charts(const ReportInputs& in) {
   if (in.distribution && !in.distribution->split_names.empty()) {
     const ClassDistribution& d = *in.distribution;
     check_distribution(d);
-    // The same three colors as the curves' train / val, then green, ...
+    // Train and val in the curves' blue and orange, test in green, then more.
     const Rgb palette[] = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},
                            {214, 39, 40},  {148, 103, 189}, {140, 86, 75}};
     std::vector<BarGroup> groups;
