@@ -145,7 +145,7 @@ static void run_backward(const Tensor& root, const Tensor& grad_output, bool ret
         const Tensor& in = node->inputs[i];
         if (in.defined() && grads[i].defined()) accumulate_grad(in.impl(), grads[i], node->name);
       }
-      t->grad.reset();  // gradients of intermediate results are not kept
+      if (!t->retain_grad) t->grad.reset();  // intermediate gradients are not kept
     }
     if (!retain_graph) {
       node->backward = nullptr;  // frees the tensors the closure saved

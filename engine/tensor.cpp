@@ -193,6 +193,10 @@ Tensor& Tensor::set_requires_grad(bool on) {
 }
 
 Tensor Tensor::grad() const { return Tensor(checked(impl_).grad); }
+void Tensor::retain_grad() {
+  CG_CHECK(requires_grad(), "retain_grad() on a tensor that does not require a gradient");
+  impl_->retain_grad = true;
+}
 void Tensor::zero_grad() { checked(impl_); impl_->grad.reset(); }
 Node* Tensor::grad_fn() const { return checked(impl_).grad_fn.get(); }
 

@@ -49,6 +49,7 @@ struct TensorImpl {
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;  // same shape; created by backward()
   std::shared_ptr<Node> grad_fn;     // the op that produced this tensor (none for leaves)
+  bool retain_grad = false;          // keep the gradient of this intermediate result
 };
 
 class Tensor {
@@ -94,6 +95,9 @@ class Tensor {
   bool requires_grad() const;
   Tensor& set_requires_grad(bool on);
   Tensor grad() const;  // undefined until backward() reaches this tensor
+  // An intermediate result's gradient is freed during backward() unless this
+  // is called first (Grad-CAM reads the gradient of a feature map this way).
+  void retain_grad();
   void zero_grad();     // drops the gradient
   Node* grad_fn() const;
   // Back-propagates from this tensor. Without grad_output the tensor must

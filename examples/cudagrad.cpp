@@ -1,15 +1,24 @@
 // The cudagrad command line.
 //   cudagrad train [--steps N] [--batch N] [--lr X] [--seed N]
+//   cudagrad summary --model NAME [--classes 7] [--input 224] [--width 1.0] [--head pooled]
 // Errors are cudagrad::Error exceptions, caught here and printed as one line.
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "engine/error.h"
 #include "examples/train_toy.h"
+#include "examples/commands.h"
+#include "examples/flags.h"
+#include "layers/summary.h"
+#include "models/registry.h"
 
 namespace {
+
+using namespace cudagrad::cli;
 
 void print_usage() {
   std::printf(
@@ -17,46 +26,44 @@ void print_usage() {
       "commands:\n"
       "  train    train a network; with no --data, the tiny CNN on a generated toy problem\n"
       "           options: --steps N (200) --batch N (32) --lr X (0.01) --seed N (1)\n"
+      "  summary  print a model's layers, output shapes, parameters and FLOPs\n"
+      "  bench-layers  forward and backward milliseconds per layer on the CPU\n"
+      "           --model NAME [--batch 16] [--input 224] [--steps 3] [--reference 1]\n"
+      "           options: --model lenet|resnet18|resnet34|resnet50|mobilenet (required)\n"
+      "                    --classes N (7) --input SIDE (224)\n"
+      "                    --width X (1.0, mobilenet) --head pooled|dense (pooled, mobilenet)\n"
       "  help     this text\n");
 }
 
-// Parses "--name value" pairs; an unknown flag or a missing value is an error.
-struct Flags {
-  int steps = 200, batch = 32;
-  float lr = 0.01f;
-  uint64_t seed = 1;
-};
-
-long parse_int(const std::string& flag, const std::string& value, long low, long high) {
-  char* end = nullptr;
-  long v = std::strtol(value.c_str(), &end, 10);
-  CG_CHECK(end && *end == '\0' && !value.empty(), flag << " expects an integer, got '" << value << "'");
-  CG_CHECK(v >= low && v <= high, flag << " must be in [" << low << ", " << high << "], got " << v);
-  return v;
+int train(const Flags& flags) {
+  std::printf("no --data given: training the tiny CNN on a generated toy problem "
+              "(4 classes, 3x16x16 images) on the CPU\n");
+  cudagrad::ToyTrainResult r = cudagrad::train_toy(
+      int_flag(flags, "--steps", 200, 1, 1000000), int_flag(flags, "--batch", 32, 1, 65536),
+      float_flag(flags, "--lr", 0.01f, 0.f, 10.f), int_flag(flags, "--seed", 1, 0, 2147483647),
+      10);
+  std::printf("loss %.4f -> %.4f; accuracy on 256 new images: %.1f%%\n", r.losses.front(),
+              r.losses.back(), 100.f * r.final_accuracy);
+  return 0;
 }
 
-Flags parse_flags(const std::vector<std::string>& args) {
-  Flags f;
-  for (size_t i = 0; i < args.size(); i += 2) {
-    const std::string& flag = args[i];
-    CG_CHECK(i + 1 < args.size(), flag << " needs a value");
-    const std::string& value = args[i + 1];
-    if (flag == "--steps") {
-      f.steps = parse_int(flag, value, 1, 1000000);
-    } else if (flag == "--batch") {
-      f.batch = parse_int(flag, value, 1, 65536);
-    } else if (flag == "--seed") {
-      f.seed = parse_int(flag, value, 0, 2147483647);
-    } else if (flag == "--lr") {
-      char* end = nullptr;
-      f.lr = std::strtof(value.c_str(), &end);
-      CG_CHECK(end && *end == '\0' && f.lr > 0.f && f.lr < 10.f,
-               "--lr expects a number in (0, 10), got '" << value << "'");
-    } else {
-      CG_FAIL("unknown option " << flag << " (see 'cudagrad help')");
-    }
-  }
-  return f;
+int summary(const Flags& flags) {
+  CG_CHECK(flags.count("--model"), "summary needs --model NAME (see 'cudagrad help')");
+  cudagrad::ModelOptions options;
+  options.input = int_flag(flags, "--input", 224, 1, 4096);
+  const std::string name = flags.at("--model");
+  CG_CHECK(name == "mobilenet" || (!flags.count("--width") && !flags.count("--head")),
+           "--width and --head apply to mobilenet only");
+  options.width = float_flag(flags, "--width", 1.f, 0.f, 10.f);  // make_model checks the range
+  const std::string head = string_flag(flags, "--head", "pooled");
+  CG_CHECK(head == "pooled" || head == "dense", "--head must be pooled or dense, got '" << head << "'");
+  options.head = head == "dense" ? cudagrad::MobileNetHead::dense : cudagrad::MobileNetHead::pooled;
+  const int classes = int_flag(flags, "--classes", 7, 1, 100000);
+
+  cudagrad::Generator gen(0);  // the weights do not matter here, only their shapes
+  auto model = cudagrad::make_model(name, classes, gen, options);
+  cudagrad::print_summary(*model, {3, options.input, options.input}, std::cout);
+  return 0;
 }
 
 int run(int argc, char** argv) {
@@ -66,16 +73,12 @@ int run(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   const std::string command = args[0];
-  Flags flags = parse_flags({args.begin() + 1, args.end()});
-  if (command == "train") {
-    std::printf("no --data given: training the tiny CNN on a generated toy problem "
-                "(4 classes, 3x16x16 images) on the CPU\n");
-    cudagrad::ToyTrainResult r =
-        cudagrad::train_toy(flags.steps, flags.batch, flags.lr, flags.seed, 10);
-    std::printf("loss %.4f -> %.4f; accuracy on 256 new images: %.1f%%\n", r.losses.front(),
-                r.losses.back(), 100.f * r.final_accuracy);
-    return 0;
-  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "train") return train(parse_flags(rest, {"--steps", "--batch", "--lr", "--seed"}));
+  if (command == "bench-layers")
+    return bench_layers(parse_flags(rest, {"--model", "--batch", "--input", "--steps", "--reference"}));
+  if (command == "summary")
+    return summary(parse_flags(rest, {"--model", "--classes", "--input", "--width", "--head"}));
   CG_FAIL("unknown command '" << command << "' (see 'cudagrad help')");
 }
 

@@ -2,23 +2,42 @@
 // Initialization follows PyTorch's defaults (uniform in +-1/sqrt(fan_in) for
 // conv and linear weights and biases; BN gamma 1, beta 0) so that recipes
 // behave as in the tutorials.
+//
+// Each layer also infers its output shape from its input shape (checking
+// what its op would check) and counts its FLOPs; see layers/module.h.
 #pragma once
 #include <cmath>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
 #include "engine/generator.h"
 #include "engine/ops.h"
 #include "layers/module.h"
 
 namespace cudagrad {
 
+// Output length of a sliding window along one axis, floor-rounded as in
+// PyTorch: (in + 2 padding - kernel) / stride + 1.
+inline int64_t window_output_size(int64_t in, int kernel, int stride, int padding) {
+  CG_CHECK(in + 2 * padding >= kernel, "input size " << in << " with padding " << padding
+                                           << " is smaller than the " << kernel << "x" << kernel
+                                           << " window");
+  return (in + 2 * padding - kernel) / stride + 1;
+}
+
+inline void check_image_batch(const Shape& in, int64_t channels) {
+  CG_CHECK(in.size() == 4 && in[1] == channels,
+           "expects (N, " << channels << ", H, W), got " << shape_str(in));
+}
+
 class Conv2d : public Module {
  public:
   Conv2d(int in, int out, int kernel, int stride, int padding, Generator& gen, bool bias = true,
          int groups = 1)
-      : stride_(stride), padding_(padding), groups_(groups) {
+      : in_(in), out_(out), kernel_(kernel), stride_(stride), padding_(padding), groups_(groups) {
     const float bound = 1.f / std::sqrt(static_cast<float>(in / groups * kernel * kernel));
     weight_ = register_parameter("weight", Tensor::uniform({out, in / groups, kernel, kernel}, gen,
                                                            -bound, bound));
@@ -27,17 +46,37 @@ class Conv2d : public Module {
   Tensor forward(const Tensor& x) override {
     return conv2d(x, weight_, bias_, stride_, padding_, groups_);
   }
-  std::string kind() const override { return groups_ > 1 ? "DepthwiseConv2d" : "Conv2d"; }
+  // One filter per channel (groups == channels) is a depthwise convolution.
+  std::string kind() const override {
+    return groups_ > 1 && groups_ == in_ && groups_ == out_ ? "DepthwiseConv2d" : "Conv2d";
+  }
+  std::string describe() const override {
+    std::string s = std::to_string(in_) + "->" + std::to_string(out_) + " " +
+                    std::to_string(kernel_) + "x" + std::to_string(kernel_);
+    if (stride_ != 1) s += " stride " + std::to_string(stride_);
+    if (padding_ != 0) s += " pad " + std::to_string(padding_);
+    if (groups_ != 1 && kind() == "Conv2d") s += " groups " + std::to_string(groups_);
+    return s;
+  }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override {
+    check_image_batch(in, in_);
+    return {in[0], out_, window_output_size(in[2], kernel_, stride_, padding_),
+            window_output_size(in[3], kernel_, stride_, padding_)};
+  }
+  // Each output value is a dot product over (C_in / groups) k k inputs.
+  int64_t flops(const Shape&, const Shape& out) const override {
+    return 2 * shape_numel(out) * (in_ / groups_) * kernel_ * kernel_;
+  }
 
  private:
-  Tensor weight_, bias_;
-  int stride_, padding_, groups_;
+  Tensor weight_, bias_;  // weight (C_out, C_in/groups, k, k), bias (C_out) or undefined
+  int in_, out_, kernel_, stride_, padding_, groups_;
 };
 
 class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int channels, float momentum = 0.1f, float eps = 1e-5f)
-      : momentum_(momentum), eps_(eps) {
+      : channels_(channels), momentum_(momentum), eps_(eps) {
     gamma_ = register_parameter("weight", Tensor::ones({channels}));
     beta_ = register_parameter("bias", Tensor::zeros({channels}));
     running_mean_ = register_buffer("running_mean", Tensor::zeros({channels}));
@@ -48,64 +87,103 @@ class BatchNorm2d : public Module {
                         eps_);
   }
   std::string kind() const override { return "BatchNorm2d"; }
+  std::string describe() const override { return std::to_string(channels_); }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override {
+    check_image_batch(in, channels_);
+    return in;
+  }
 
  private:
-  Tensor gamma_, beta_, running_mean_, running_var_;
+  Tensor gamma_, beta_, running_mean_, running_var_;  // each (C)
+  int channels_;
   float momentum_, eps_;
 };
 
 class Linear : public Module {
  public:
-  Linear(int in, int out, Generator& gen, bool bias = true) {
+  Linear(int in, int out, Generator& gen, bool bias = true) : in_(in), out_(out) {
     const float bound = 1.f / std::sqrt(static_cast<float>(in));
     weight_ = register_parameter("weight", Tensor::uniform({out, in}, gen, -bound, bound));
     if (bias) bias_ = register_parameter("bias", Tensor::uniform({out}, gen, -bound, bound));
   }
   Tensor forward(const Tensor& x) override { return linear(x, weight_, bias_); }
   std::string kind() const override { return "Linear"; }
+  std::string describe() const override {
+    return std::to_string(in_) + "->" + std::to_string(out_);
+  }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override {
+    CG_CHECK(in.size() == 2 && in[1] == in_,
+             "expects (N, " << in_ << "), got " << shape_str(in));
+    return {in[0], out_};
+  }
+  int64_t flops(const Shape& in, const Shape&) const override { return 2 * in[0] * in_ * out_; }
 
  private:
-  Tensor weight_, bias_;
+  Tensor weight_, bias_;  // weight (out, in), bias (out) or undefined
+  int64_t in_, out_;
 };
 
 class ReLU : public Module {
  public:
   Tensor forward(const Tensor& x) override { return relu(x); }
   std::string kind() const override { return "ReLU"; }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override { return in; }
 };
 
-class MaxPool2d : public Module {
+// Max and average pooling share their window arithmetic.
+class Pool2d : public Module {
  public:
-  MaxPool2d(int kernel, int stride, int padding = 0)
+  Pool2d(int kernel, int stride, int padding)
       : kernel_(kernel), stride_(stride), padding_(padding) {}
+  std::string describe() const override {
+    std::string s = std::to_string(kernel_) + "x" + std::to_string(kernel_);
+    if (stride_ != 1) s += " stride " + std::to_string(stride_);
+    if (padding_ != 0) s += " pad " + std::to_string(padding_);
+    return s;
+  }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override {
+    CG_CHECK(in.size() == 4, "expects (N, C, H, W), got " << shape_str(in));
+    return {in[0], in[1], window_output_size(in[2], kernel_, stride_, padding_),
+            window_output_size(in[3], kernel_, stride_, padding_)};
+  }
+
+ protected:
+  int kernel_, stride_, padding_;
+};
+
+class MaxPool2d : public Pool2d {
+ public:
+  MaxPool2d(int kernel, int stride, int padding = 0) : Pool2d(kernel, stride, padding) {}
   Tensor forward(const Tensor& x) override { return max_pool2d(x, kernel_, stride_, padding_); }
   std::string kind() const override { return "MaxPool2d"; }
-
- private:
-  int kernel_, stride_, padding_;
 };
 
-class AvgPool2d : public Module {
+class AvgPool2d : public Pool2d {
  public:
-  AvgPool2d(int kernel, int stride, int padding = 0)
-      : kernel_(kernel), stride_(stride), padding_(padding) {}
+  AvgPool2d(int kernel, int stride, int padding = 0) : Pool2d(kernel, stride, padding) {}
   Tensor forward(const Tensor& x) override { return avg_pool2d(x, kernel_, stride_, padding_); }
   std::string kind() const override { return "AvgPool2d"; }
-
- private:
-  int kernel_, stride_, padding_;
 };
 
+// (N, C, H, W) -> (N, C): torchvision's AdaptiveAvgPool2d(1) followed by flatten.
 class GlobalAvgPool : public Module {
  public:
   Tensor forward(const Tensor& x) override { return global_avg_pool2d(x); }
   std::string kind() const override { return "GlobalAvgPool"; }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override {
+    CG_CHECK(in.size() == 4, "expects (N, C, H, W), got " << shape_str(in));
+    return {in[0], in[1]};
+  }
 };
 
 class Flatten : public Module {
  public:
   Tensor forward(const Tensor& x) override { return flatten(x); }
   std::string kind() const override { return "Flatten"; }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override {
+    CG_CHECK(in.size() >= 2, "expects (N, ...), got " << shape_str(in));
+    return {in[0], shape_numel(in) / in[0]};
+  }
 };
 
 // Each call draws a fresh mask: the counter advances by the number of
@@ -120,6 +198,12 @@ class Dropout : public Module {
     return y;
   }
   std::string kind() const override { return "Dropout"; }
+  std::string describe() const override {
+    std::ostringstream os;
+    os << "p " << p_;  // "p 0.5"
+    return os.str();
+  }
+  Shape infer_shape(const Shape& in, ShapeTrace&) const override { return in; }
   uint64_t counter() const { return counter_; }
   void set_counter(uint64_t c) { counter_ = c; }
 
@@ -128,7 +212,9 @@ class Dropout : public Module {
   uint64_t seed_, counter_ = 0;
 };
 
-// Runs its children in order; they are named "0", "1", ... as in PyTorch.
+// Runs its children in order. add(m) names them "0", "1", ... as PyTorch's
+// Sequential does; add(name, m) gives a name, as Sequential(OrderedDict)
+// does, so that a model written as one chain keeps torchvision's names.
 class Sequential : public Module {
  public:
   Sequential() = default;
@@ -136,12 +222,21 @@ class Sequential : public Module {
   std::shared_ptr<M> add(std::shared_ptr<M> m) {
     return register_module(std::to_string(children().size()), m);
   }
+  template <typename M>
+  std::shared_ptr<M> add(const std::string& name, std::shared_ptr<M> m) {
+    return register_module(name, m);
+  }
   Tensor forward(const Tensor& x) override {
     Tensor y = x;
-    for (const auto& [name, m] : children()) y = m->forward(y);
+    for (const auto& [name, m] : children()) y = (*m)(y);
     return y;
   }
   std::string kind() const override { return "Sequential"; }
+  Shape infer_shape(const Shape& in, ShapeTrace& trace) const override {
+    Shape s = in;
+    for (const auto& [name, m] : children()) s = trace.through(name, *m, s);
+    return s;
+  }
 };
 
 }  // namespace cudagrad

@@ -1,6 +1,16 @@
 #include "layers/module.h"
 
+#include "engine/autograd.h"
+
+#include "engine/error.h"
+
 namespace cudagrad {
+
+Tensor Module::operator()(const Tensor& x) {
+  if (scope_name_.empty()) return forward(x);  // the root: names start below it
+  LayerScope scope(scope_name_);
+  return forward(x);
+}
 
 Tensor& Module::register_parameter(const std::string& name, Tensor t) {
   t.set_requires_grad(true);
@@ -13,20 +23,29 @@ Tensor& Module::register_buffer(const std::string& name, Tensor t) {
   return buffers_.back().second;
 }
 
-void Module::collect(const std::string& prefix, bool parameters, NamedTensors& out) const {
-  for (const auto& [name, t] : parameters ? parameters_ : buffers_) out.emplace_back(prefix + name, t);
-  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", parameters, out);
+void Module::collect(const std::string& prefix, Collect what, NamedTensors& out) const {
+  if (what != Collect::buffers)
+    for (const auto& [name, t] : parameters_) out.emplace_back(prefix + name, t);
+  if (what != Collect::parameters)
+    for (const auto& [name, t] : buffers_) out.emplace_back(prefix + name, t);
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", what, out);
 }
 
 NamedTensors Module::named_parameters() const {
   NamedTensors out;
-  collect("", true, out);
+  collect("", Collect::parameters, out);
   return out;
 }
 
 NamedTensors Module::named_buffers() const {
   NamedTensors out;
-  collect("", false, out);
+  collect("", Collect::buffers, out);
+  return out;
+}
+
+NamedTensors Module::state_dict() const {
+  NamedTensors out;
+  collect("", Collect::both, out);
   return out;
 }
 
@@ -45,6 +64,39 @@ void Module::train(bool on) {
 void Module::set_frozen(bool frozen) {
   for (auto& [name, t] : parameters_) t.set_requires_grad(!frozen);
   for (auto& [name, child] : children_) child->set_frozen(frozen);
+}
+
+// ---- shapes -------------------------------------------------------------------------
+
+Shape Module::infer_shape(const Shape&, ShapeTrace&) const {
+  CG_FAIL(kind() << " cannot infer its output shape (it does not override infer_shape)");
+}
+
+Shape Module::output_shape(const Shape& input) const {
+  ShapeTrace trace;
+  return trace.through("", *this, input);
+}
+
+int64_t Module::flops(const Shape&, const Shape&) const { return 0; }
+
+Shape ShapeTrace::through(const std::string& name, const Module& child, const Shape& input) {
+  const std::string full = prefix_ + name;
+  if (!child.children().empty()) {
+    const std::string outer = prefix_;
+    prefix_ = full.empty() ? "" : full + ".";
+    Shape output = child.infer_shape(input, *this);
+    prefix_ = outer;
+    return output;
+  }
+  Shape output;
+  try {
+    output = child.infer_shape(input, *this);
+  } catch (const Error& e) {
+    if (full.empty()) throw;
+    throw Error("layer '" + full + "' (" + child.kind() + "): " + e.what());
+  }
+  layers_.push_back({full, &child, input, output});
+  return output;
 }
 
 }  // namespace cudagrad

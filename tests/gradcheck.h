@@ -9,7 +9,12 @@
 //
 // Points near a kink (ReLU at 0, a max-pool tie, a dropout mask) show up as
 // one-sided differences (L(x+h)-L(x))/h and (L(x)-L(x-h))/h that disagree;
-// with skip_kinks they are skipped and counted instead of failing.
+// with skip_kinks they are skipped and counted instead of failing. A point
+// whose central difference misses is measured again at h/2, and the closest
+// of that difference and the Richardson extrapolation (4 D(h/2) - D(h)) / 3,
+// which removes the h^2 error term, counts: strong curvature and a kink
+// between h/2 and h from x stop distorting it, while a wrong gradient misses
+// every estimate.
 #pragma once
 #include <cstdint>
 #include <functional>

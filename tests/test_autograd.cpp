@@ -133,3 +133,15 @@ TEST_CASE("Profiler attributes forward and backward time to layers") {
   CHECK(profiler.timings()[0].backward_ms >= 0);
   CHECK(Profiler::active() == &profiler);
 }
+
+TEST_CASE("retain_grad keeps an intermediate result's gradient") {
+  Tensor x = Tensor::from_vector({1, -2, 3}, {1, 3}).set_requires_grad(true);
+  Tensor h = relu(x);
+  h.retain_grad();
+  Tensor other = relu(x);
+  Tensor y = linear(add(h, other), Tensor::from_vector({1, 2, 3}, {1, 3}), Tensor());
+  y.backward();
+  REQUIRE(h.grad().defined());
+  CHECK(h.grad().to_vector() == std::vector<float>{1, 2, 3});
+  CHECK_FALSE(other.grad().defined());  // not retained: freed during backward
+}

@@ -38,7 +38,7 @@ TEST_CASE("gradient checker: passes a right backward, fails a wrong one") {
 }
 
 TEST_CASE("gradient checker: a ReLU kink is skipped only when asked") {
-  Tensor x = Tensor::from_vector({0.004f, 1.f}, {1, 2}).set_requires_grad(true);  // 0.004 < h
+  Tensor x = Tensor::from_vector({0.004f, 1.f}, {1, 2}).set_requires_grad(true);  // 0.004 < h/2
   auto f = [](const std::vector<Tensor>& in) { return relu(in[0]); };
   auto strict = testing::check_gradients(f, {x});
   CHECK_FALSE(strict.passed);  // the central difference straddles the kink

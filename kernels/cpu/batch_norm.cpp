@@ -48,11 +48,13 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
     const double var = squares / M;
     const double invstd = 1.0 / std::sqrt(var + eps);
     const float scale = static_cast<float>(gamma[c] * invstd);
-    const float shift = static_cast<float>(beta[c] - mean * gamma[c] * invstd);
+    const float shift = beta[c];
+    // (x - mean) * scale + beta, not x * scale + (beta - mean * scale): with a
+    // large mean the second form cancels two large numbers and loses digits.
     for (int n = 0; n < s.N; ++n) {
       const float* p = plane_of(x, s, n, c);
       float* q = plane_of(y, s, n, c);
-      for (int i = 0; i < HW; ++i) q[i] = p[i] * scale + shift;
+      for (int i = 0; i < HW; ++i) q[i] = (p[i] - mean_f) * scale + shift;
     }
     const double unbiased = M > 1 ? var * M / (M - 1) : var;
     running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean);
@@ -72,10 +74,10 @@ void batch_norm_forward_eval(const BatchNormShape& s, const float* x, const floa
     for (int c = 0; c < s.C; ++c) {
       const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
       const float scale = static_cast<float>(gamma[c] * invstd);
-      const float shift = static_cast<float>(beta[c] - running_mean[c] * gamma[c] * invstd);
+      const float mean = running_mean[c], shift = beta[c];
       const float* p = plane_of(x, s, n, c);
       float* q = plane_of(y, s, n, c);
-      for (int i = 0; i < HW; ++i) q[i] = p[i] * scale + shift;
+      for (int i = 0; i < HW; ++i) q[i] = (p[i] - mean) * scale + shift;
     }
 }
 

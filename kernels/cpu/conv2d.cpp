@@ -1,15 +1,21 @@
 // Convolution as matrix products (im2col + GEMM), the approach of Caffe and
-// of most CPU frameworks. For one image and one group, im2col copies every
-// receptive field into a column:
-//   col[(ci, kh, kw), (oh, ow)] = x[ci, oh*s - p + kh, ow*s - p + kw]  (0 outside)
-// so that, with K = C_in/G * k * k rows and P = H_out * W_out columns,
-//   forward          y_g (C_out/G, P) = w_g (C_out/G, K) * col (K, P)
-//   backward input   dcol (K, P)      = w_g^T * dy_g, then col2im sums dcol into dx
-//   backward weight  dw_g (C_out/G, K) += dy_g * col^T, summed over the batch
-// Eigen does the products with the machine's vector units. Images are spread
-// over OpenMP threads; a 1x1 convolution with stride 1 needs no im2col at all.
+// of most CPU frameworks. im2col copies every receptive field into a column:
+//   col[(ci, kh, kw), (n, oh, ow)] = x[n, ci, oh*s - p + kh, ow*s - p + kw]  (0 outside)
+// so that, with K = C_in/G * k * k rows and one column per output position,
+//   forward          y_g  (C_out/G, cols) = w_g (C_out/G, K) * col (K, cols)
+//   backward input   dcol (K, cols)       = w_g^T * dy_g, then col2im sums dcol into dx
+//   backward weight  dw_g (C_out/G, K)   += dy_g * col^T
+// Eigen does the products with the machine's vector units.
+//
+// The columns are not built for a whole image at once: for a 56x56 ResNet
+// layer that is a 7 MB matrix, which leaves the cache before the product
+// reads it. They are built kBlock at a time, so each block is written and
+// read while it sits in L2; where an image has fewer positions than a block
+// (7x7 at the end of a ResNet), one block spans several images, so the
+// product is not too thin to run fast. A thread owns whole images, so no
+// two threads ever write the same part of dx.
 #include <algorithm>
-#include <cstring>
+#include <vector>
 
 #include "kernels/cpu/conv2d_direct.h"
 #include "kernels/cpu/cpu.h"
@@ -20,7 +26,7 @@ namespace cpu {
 
 namespace {
 
-bool is_pointwise(const Conv2dShape& s) { return s.kernel == 1 && s.stride == 1 && s.padding == 0; }
+constexpr int64_t kBlock = 384;  // columns per block: K x 384 floats fit in L2 for K up to ~1000
 
 // Output columns ow in [*lo, *hi) read input columns iw = ow*s - p + kw inside [0, W).
 void valid_range(int kw, int stride, int padding, int W, int W_out, int* lo, int* hi) {
@@ -31,55 +37,131 @@ void valid_range(int kw, int stride, int padding, int W, int W_out, int* lo, int
   *hi = std::max(*lo, std::min(last + 1, W_out));
 }
 
-// x_g (C_in/G, H, W) -> col (K, P)
-void im2col(const Conv2dShape& s, const float* x_g, float* col) {
-  const int k = s.kernel, H_out = s.H_out(), W_out = s.W_out(), cin_g = s.C_in / s.groups;
+// A run of output positions [p0, p1) of image n that sits in a block at
+// column `column`.
+struct Piece {
+  int n;
+  int64_t p0, p1, column;
+};
+
+// Cuts images [n0, n1) into blocks of at most kBlock columns and calls
+// block(pieces, width) for each, in order.
+template <typename F>
+void for_each_block(int n0, int n1, int64_t P, F block) {
+  std::vector<Piece> pieces;
+  int64_t width = 0;
+  for (int n = n0; n < n1; ++n)
+    for (int64_t p = 0; p < P;) {
+      const int64_t take = std::min(P - p, kBlock - width);
+      pieces.push_back({n, p, p + take, width});
+      width += take;
+      p += take;
+      if (width == kBlock) {
+        block(pieces, width);
+        pieces.clear();
+        width = 0;
+      }
+    }
+  if (width > 0) block(pieces, width);
+}
+
+// Calls f(oh, ow0, ow1, offset) for the output rows a piece covers: positions
+// oh*W_out + [ow0, ow1) sit at block column piece.column + offset.
+template <typename F>
+void for_each_row(const Piece& piece, int W_out, F f) {
+  for (int64_t p = piece.p0; p < piece.p1;) {
+    const int oh = static_cast<int>(p / W_out), ow0 = static_cast<int>(p % W_out);
+    const int ow1 = static_cast<int>(std::min<int64_t>(W_out, ow0 + (piece.p1 - p)));
+    f(oh, ow0, ow1, piece.column + (p - piece.p0));
+    p += ow1 - ow0;
+  }
+}
+
+// col (K, width) for the pieces, from x_g = group g's channels of each image.
+void im2col(const Conv2dShape& s, const float* x, int g, const std::vector<Piece>& pieces,
+            int64_t width, float* col) {
+  const int k = s.kernel, W_out = s.W_out(), cin_g = s.C_in / s.groups;
   for (int ci = 0; ci < cin_g; ++ci)
     for (int kh = 0; kh < k; ++kh)
       for (int kw = 0; kw < k; ++kw) {
-        float* row = col + ((ci * k + kh) * k + kw) * static_cast<int64_t>(H_out) * W_out;
+        float* row = col + ((ci * k + kh) * k + kw) * width;
         int lo, hi;
         valid_range(kw, s.stride, s.padding, s.W, W_out, &lo, &hi);
-        for (int oh = 0; oh < H_out; ++oh) {
-          float* out = row + oh * W_out;
-          const int ih = oh * s.stride - s.padding + kh;
-          if (ih < 0 || ih >= s.H) {
-            std::fill(out, out + W_out, 0.f);
-            continue;
-          }
-          const float* in = x_g + (static_cast<int64_t>(ci) * s.H + ih) * s.W - s.padding + kw;
-          std::fill(out, out + lo, 0.f);
-          for (int ow = lo; ow < hi; ++ow) out[ow] = in[ow * s.stride];
-          std::fill(out + hi, out + W_out, 0.f);
+        for (const Piece& piece : pieces) {
+          const float* plane =
+              x + (static_cast<int64_t>(piece.n) * s.C_in + g * cin_g + ci) * s.H * s.W;
+          for_each_row(piece, W_out, [&](int oh, int ow0, int ow1, int64_t at) {
+            float* out = row + at - ow0;  // out[ow] for ow in [ow0, ow1)
+            const int ih = oh * s.stride - s.padding + kh;
+            if (ih < 0 || ih >= s.H) {
+              std::fill(out + ow0, out + ow1, 0.f);
+              return;
+            }
+            const float* in = plane + static_cast<int64_t>(ih) * s.W - s.padding + kw;
+            const int a = std::max(ow0, lo), b = std::min(ow1, hi);
+            std::fill(out + ow0, out + std::max(ow0, std::min(a, ow1)), 0.f);
+            for (int ow = a; ow < b; ++ow) out[ow] = in[ow * s.stride];
+            std::fill(out + std::min(ow1, std::max(b, ow0)), out + ow1, 0.f);
+          });
         }
       }
 }
 
-// dcol (K, P) summed into dx_g (C_in/G, H, W), which the caller zeroed.
-void col2im(const Conv2dShape& s, const float* col, float* dx_g) {
-  const int k = s.kernel, H_out = s.H_out(), W_out = s.W_out(), cin_g = s.C_in / s.groups;
+// dcol (K, width) summed into dx (zeroed by the caller) for the pieces.
+void col2im(const Conv2dShape& s, const float* col, int g, const std::vector<Piece>& pieces,
+            int64_t width, float* dx) {
+  const int k = s.kernel, W_out = s.W_out(), cin_g = s.C_in / s.groups;
   for (int ci = 0; ci < cin_g; ++ci)
     for (int kh = 0; kh < k; ++kh)
       for (int kw = 0; kw < k; ++kw) {
-        const float* row = col + ((ci * k + kh) * k + kw) * static_cast<int64_t>(H_out) * W_out;
+        const float* row = col + ((ci * k + kh) * k + kw) * width;
         int lo, hi;
         valid_range(kw, s.stride, s.padding, s.W, W_out, &lo, &hi);
-        for (int oh = 0; oh < H_out; ++oh) {
-          const int ih = oh * s.stride - s.padding + kh;
-          if (ih < 0 || ih >= s.H) continue;
-          float* out = dx_g + (static_cast<int64_t>(ci) * s.H + ih) * s.W - s.padding + kw;
-          const float* in = row + oh * W_out;
-          for (int ow = lo; ow < hi; ++ow) out[ow * s.stride] += in[ow];
+        for (const Piece& piece : pieces) {
+          float* plane = dx + (static_cast<int64_t>(piece.n) * s.C_in + g * cin_g + ci) * s.H * s.W;
+          for_each_row(piece, W_out, [&](int oh, int ow0, int ow1, int64_t at) {
+            const int ih = oh * s.stride - s.padding + kh;
+            if (ih < 0 || ih >= s.H) return;
+            const float* in = row + at - ow0;
+            float* out = plane + static_cast<int64_t>(ih) * s.W - s.padding + kw;
+            for (int ow = std::max(ow0, lo); ow < std::min(ow1, hi); ++ow)
+              out[ow * s.stride] += in[ow];
+          });
         }
       }
 }
 
-// With fewer images than threads, the GEMMs themselves use the threads.
-bool parallel_over_images(const Conv2dShape& s) { return s.N >= max_threads(); }
+// Moves a (rows, width) block between its packed form and the NCHW tensor t:
+// row r of the block is channel c0 + r of each piece's image.
+void unpack_rows(const float* block, int rows, int64_t width, const std::vector<Piece>& pieces,
+                 int C, int c0, int64_t P, float* t) {
+  for (int r = 0; r < rows; ++r)
+    for (const Piece& piece : pieces)
+      std::copy(block + r * width + piece.column,
+                block + r * width + piece.column + (piece.p1 - piece.p0),
+                t + (static_cast<int64_t>(piece.n) * C + c0 + r) * P + piece.p0);
+}
+void pack_rows(const float* t, int rows, int64_t width, const std::vector<Piece>& pieces, int C,
+               int c0, int64_t P, float* block) {
+  for (int r = 0; r < rows; ++r)
+    for (const Piece& piece : pieces) {
+      const float* src = t + (static_cast<int64_t>(piece.n) * C + c0 + r) * P;
+      std::copy(src + piece.p0, src + piece.p1, block + r * width + piece.column);
+    }
+}
+
+// Images per thread task: enough that a block is full where images are
+// small, few enough that every thread gets work.
+int images_per_task(const Conv2dShape& s) {
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
+  const int fill = static_cast<int>(std::max<int64_t>(1, kBlock / P));
+  const int share = (s.N + max_threads() - 1) / max_threads();
+  return std::max(1, std::min(fill, share));
+}
 
 // The direct kernel wins where im2col's copy dominates: few input channels
 // (LeNet, and the first layer of most networks) or few output channels (a
-// thin GEMM). Measured by bench/conv_paths; see bench/RESULTS.md.
+// thin GEMM).
 bool use_direct(const Conv2dShape& s) {
   return direct_conv_supported(s) && s.kernel > 1 && (s.C_in <= 16 || s.C_out <= 16);
 }
@@ -92,24 +174,24 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   if (use_direct(s)) return direct_conv2d_forward(s, x, w, b, y);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
-                HW = static_cast<int64_t>(s.H) * s.W;
-#pragma omp parallel for schedule(static) if (parallel_over_images(s))
-  for (int n = 0; n < s.N; ++n) {
-    for (int g = 0; g < s.groups; ++g) {
-      const float* x_g = x + (static_cast<int64_t>(n) * s.C_in + g * cin_g) * HW;
-      const float* col = x_g;  // a pointwise convolution reads x as it is
-      if (!is_pointwise(s)) {
-        float* scratch = thread_scratch(K * P);
-        im2col(s, x_g, scratch);
-        col = scratch;
-      }
-      float* y_g = y + (static_cast<int64_t>(n) * s.C_out + g * cout_g) * P;
-      MatrixMap out(y_g, cout_g, P);
-      out.noalias() = ConstMatrixMap(w + g * cout_g * K, cout_g, K) * ConstMatrixMap(col, K, P);
-      if (b)
-        for (int o = 0; o < cout_g; ++o) out.row(o).array() += b[g * cout_g + o];
-    }
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
+  const int per_task = images_per_task(s);
+#pragma omp parallel for schedule(dynamic)
+  for (int n0 = 0; n0 < s.N; n0 += per_task) {
+    float* col = thread_scratch(K * kBlock, 0);
+    float* out = thread_scratch(cout_g * kBlock, 2);
+    for (int g = 0; g < s.groups; ++g)
+      for_each_block(n0, std::min(s.N, n0 + per_task), P,
+                     [&](const std::vector<Piece>& pieces, int64_t width) {
+                       im2col(s, x, g, pieces, width, col);
+                       MatrixMap y_block(out, cout_g, width);
+                       y_block.noalias() = ConstMatrixMap(w + g * cout_g * K, cout_g, K) *
+                                           ConstMatrixMap(col, K, width);
+                       if (b)
+                         for (int o = 0; o < cout_g; ++o)
+                           y_block.row(o).array() += b[g * cout_g + o];
+                       unpack_rows(out, cout_g, width, pieces, s.C_out, g * cout_g, P, y);
+                     });
   }
 }
 
@@ -118,23 +200,23 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
   if (use_direct(s)) return direct_conv2d_backward_input(s, dy, w, dx);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
-                HW = static_cast<int64_t>(s.H) * s.W;
-#pragma omp parallel for schedule(static) if (parallel_over_images(s))
-  for (int n = 0; n < s.N; ++n) {
-    for (int g = 0; g < s.groups; ++g) {
-      const float* dy_g = dy + (static_cast<int64_t>(n) * s.C_out + g * cout_g) * P;
-      float* dx_g = dx + (static_cast<int64_t>(n) * s.C_in + g * cin_g) * HW;
-      ConstMatrixMap w_g(w + g * cout_g * K, cout_g, K);
-      if (is_pointwise(s)) {
-        MatrixMap(dx_g, K, P).noalias() = w_g.transpose() * ConstMatrixMap(dy_g, cout_g, P);
-        continue;
-      }
-      float* dcol = thread_scratch(K * P);
-      MatrixMap(dcol, K, P).noalias() = w_g.transpose() * ConstMatrixMap(dy_g, cout_g, P);
-      std::fill(dx_g, dx_g + cin_g * HW, 0.f);
-      col2im(s, dcol, dx_g);
-    }
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
+  const int64_t image = static_cast<int64_t>(s.C_in) * s.H * s.W;
+  const int per_task = images_per_task(s);
+#pragma omp parallel for schedule(dynamic)
+  for (int n0 = 0; n0 < s.N; n0 += per_task) {
+    const int n1 = std::min(s.N, n0 + per_task);
+    std::fill(dx + n0 * image, dx + n1 * image, 0.f);
+    float* dcol = thread_scratch(K * kBlock, 0);
+    float* grad = thread_scratch(cout_g * kBlock, 2);
+    for (int g = 0; g < s.groups; ++g)
+      for_each_block(n0, n1, P, [&](const std::vector<Piece>& pieces, int64_t width) {
+        pack_rows(dy, cout_g, width, pieces, s.C_out, g * cout_g, P, grad);
+        MatrixMap(dcol, K, width).noalias() =
+            ConstMatrixMap(w + g * cout_g * K, cout_g, K).transpose() *
+            ConstMatrixMap(grad, cout_g, width);
+        col2im(s, dcol, g, pieces, width, dx);
+      });
   }
 }
 
@@ -146,35 +228,33 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
   if (use_direct(s)) return direct_conv2d_backward_weight(s, x, dy, dw, db);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
-  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out(),
-                HW = static_cast<int64_t>(s.H) * s.W;
+  const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
   const int64_t weights = s.C_out * K;
-  const int threads = parallel_over_images(s) ? max_threads() : 1;
-  std::vector<float*> partial(threads);  // each thread's scratch: dw then db
+  const int per_task = images_per_task(s);
+  const int threads = std::min(max_threads(), (s.N + per_task - 1) / per_task);
+  std::vector<float*> partial(threads);  // each thread's dw then db
 
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
-    float* mine = thread_scratch(weights + s.C_out, /*slot=*/1);
+    float* mine = thread_scratch(weights + s.C_out, 1);
     std::fill(mine, mine + weights + s.C_out, 0.f);
     partial[thread_id()] = mine;
-#pragma omp for schedule(static)
-    for (int n = 0; n < s.N; ++n) {
-      for (int g = 0; g < s.groups; ++g) {
-        const float* x_g = x + (static_cast<int64_t>(n) * s.C_in + g * cin_g) * HW;
-        const float* dy_g = dy + (static_cast<int64_t>(n) * s.C_out + g * cout_g) * P;
-        const float* col = x_g;
-        if (!is_pointwise(s)) {
-          float* scratch = thread_scratch(K * P);
-          im2col(s, x_g, scratch);
-          col = scratch;
-        }
-        ConstMatrixMap dy_mat(dy_g, cout_g, P);
-        MatrixMap(mine + g * cout_g * K, cout_g, K).noalias() +=
-            dy_mat * ConstMatrixMap(col, K, P).transpose();
-        if (db)
-          for (int o = 0; o < cout_g; ++o) mine[weights + g * cout_g + o] += dy_mat.row(o).sum();
-      }
-    }
+    float* col = thread_scratch(K * kBlock, 0);
+    float* grad = thread_scratch(cout_g * kBlock, 2);
+#pragma omp for schedule(dynamic)
+    for (int n0 = 0; n0 < s.N; n0 += per_task)
+      for (int g = 0; g < s.groups; ++g)
+        for_each_block(n0, std::min(s.N, n0 + per_task), P,
+                       [&](const std::vector<Piece>& pieces, int64_t width) {
+                         im2col(s, x, g, pieces, width, col);
+                         pack_rows(dy, cout_g, width, pieces, s.C_out, g * cout_g, P, grad);
+                         ConstMatrixMap g_block(grad, cout_g, width);
+                         MatrixMap(mine + g * cout_g * K, cout_g, K).noalias() +=
+                             g_block * ConstMatrixMap(col, K, width).transpose();
+                         if (db)
+                           for (int o = 0; o < cout_g; ++o)
+                             mine[weights + g * cout_g + o] += g_block.row(o).sum();
+                       });
   }
   std::copy(partial[0], partial[0] + weights, dw);
   if (db) std::copy(partial[0] + weights, partial[0] + weights + s.C_out, db);

@@ -39,7 +39,7 @@ inline int thread_id() {
 // training step, after the first, allocates nothing. Each slot is a separate
 // buffer (a kernel may need two at once).
 inline float* thread_scratch(size_t floats, int slot = 0) {
-  static thread_local std::vector<float> buffers[2];
+  static thread_local std::vector<float> buffers[3];
   std::vector<float>& b = buffers[slot];
   if (b.size() < floats) b.resize(floats);
   return b.data();

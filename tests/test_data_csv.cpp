@@ -1,0 +1,79 @@
+// CSV reader: quoting, line ends, byte-order mark, and errors naming file:line.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "data/csv.h"
+#include "engine/error.h"
+
+using cudagrad::Error;
+using cudagrad::data::csv_escape;
+using cudagrad::data::parse_csv;
+
+namespace {
+// The message an Error carries, or "" when parse_csv succeeds.
+std::string parse_error(const std::string& text) {
+  try {
+    parse_csv(text, "t.csv");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("csv: plain rows, empty fields and a trailing line end") {
+  auto t = parse_csv("a,b,c\n1,,3\n,,\n", "t.csv");
+  REQUIRE(t.header == std::vector<std::string>{"a", "b", "c"});
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0] == std::vector<std::string>{"1", "", "3"});
+  CHECK(t.rows[1] == std::vector<std::string>{"", "", ""});
+  CHECK(t.row_lines == std::vector<int>{2, 3});
+  CHECK(t.find_column("c") == 2);
+  CHECK(t.find_column("d") == -1);
+}
+
+TEST_CASE("csv: quoted fields hold commas, doubled quotes and line breaks") {
+  auto t =
+      parse_csv("name,note\n\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",x\nlast,\"\"\n", "t.csv");
+  REQUIRE(t.rows.size() == 3);
+  CHECK(t.rows[0][0] == "a,b");
+  CHECK(t.rows[0][1] == "say \"hi\"");
+  CHECK(t.rows[1][0] == "two\nlines");
+  CHECK(t.rows[2][1] == "");
+  // The record after a two-line field starts on line 5.
+  CHECK(t.row_lines == std::vector<int>{2, 3, 5});
+}
+
+TEST_CASE("csv: CRLF, lone CR, byte-order mark, blank lines, no final line end") {
+  auto t = parse_csv("\xEF\xBB\xBFimage,MEL\r\nISIC_1,1.0\r\n\r\nISIC_2,0.0\rISIC_3,0.0", "t.csv");
+  REQUIRE(t.header == std::vector<std::string>{"image", "MEL"});
+  REQUIRE(t.rows.size() == 3);
+  CHECK(t.rows[0] == std::vector<std::string>{"ISIC_1", "1.0"});
+  CHECK(t.rows[2] == std::vector<std::string>{"ISIC_3", "0.0"});
+  CHECK(t.row_lines == std::vector<int>{2, 4, 5});
+}
+
+TEST_CASE("csv: errors name the file and line") {
+  CHECK(parse_error("a,b\n1,2\n3\n") == "t.csv:3: short row: 1 fields, the header has 2");
+  CHECK(parse_error("a,b\n1,2,3\n") == "t.csv:2: long row: 3 fields, the header has 2");
+  CHECK(parse_error("a,b\n1,\"open\n\n") == "t.csv:2: quoted field never closed");
+  CHECK(parse_error("a,b\n\"x\"y,2\n") == "t.csv:2: unexpected 'y' after a closing quote");
+  CHECK(parse_error("") == "t.csv: the file is empty (expected a header line)");
+  auto t = parse_csv("a,b\n", "t.csv");
+  std::string missing;
+  try {
+    t.require_column("dx");
+  } catch (const Error& e) {
+    missing = e.what();
+  }
+  CHECK(missing == "t.csv:1: missing column 'dx' (the header has: a,b)");
+}
+
+TEST_CASE("csv: escaping round-trips through the parser") {
+  std::string odd = "a \"q\", b\nc";
+  CHECK(csv_escape("plain") == "plain");
+  auto t = parse_csv("x\n" + csv_escape(odd) + "\n", "t.csv");
+  REQUIRE(t.rows.size() == 1);
+  CHECK(t.rows[0][0] == odd);
+}
