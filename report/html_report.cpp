@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "engine/error.h"
 #include "report/atomic_file.h"
@@ -243,8 +244,8 @@ std::string gradcam_section(const ReportInputs& in) {
   std::string s = "<section id=\"gradcam\">\n<h2>Grad-CAM</h2>\n";
   if (in.gradcams.empty())
     return s + "<p class=\"note\">No Grad-CAM examples were given.</p>\n</section>\n";
-  s += "<p class=\"note\">Where the last convolution's evidence for the predicted class lies: "
-       "blue (little) through cyan and yellow to red (most).</p>\n<div class=\"gallery\">\n";
+  s += "<p class=\"note\">The regions that raised the predicted class's score, from blue "
+       "(little) through cyan and yellow to red (most).</p>\n<div class=\"gallery\">\n";
   for (const auto& g : in.gradcams) {
     const bool right = g.true_class == g.predicted_class;
     s += "<figure>" +
@@ -288,6 +289,9 @@ std::string render_html_report(const ReportInputs& inputs) {
 
 std::vector<std::string> write_html_report(const std::string& folder, const ReportInputs& inputs) {
   const Charts charts = draw_charts(inputs);
+  std::error_code error;
+  std::filesystem::create_directories(folder.empty() ? "." : folder, error);
+  CG_CHECK(!error, "cannot create the report folder " << folder << ": " << error.message());
   const std::string base = folder.empty() || folder.back() == '/' ? folder : folder + "/";
   std::vector<std::string> written = {base + "report.html"};
   write_file_atomically(written[0], page(inputs, charts));

@@ -50,8 +50,8 @@ std::string render_html_report(const ReportInputs& inputs);
 
 // Writes `folder`/report.html and, beside it, the charts as PNG files:
 // curves.png (when there are epochs), confusion.png (when there is an
-// evaluation) and classes.png (when there is a distribution). Every file is
-// written atomically. Returns the paths written, the page first.
+// evaluation) and classes.png (when there is a distribution). The folder is
+// created if missing; every file is written atomically. Returns the paths written, the page first.
 std::vector<std::string> write_html_report(const std::string& folder, const ReportInputs& inputs);
 
 // Helpers the page is built with, public for tests.

@@ -161,9 +161,15 @@ TEST_CASE("html: write_html_report writes the page and the PNGs, and no temporar
   CHECK(confusion.pixels ==
         draw_confusion_heatmap(in.evaluation->confusion, in.evaluation->class_names).pixels);
   CHECK(read_file(folder + "/report.html") == render_html_report(in));
+  // A missing folder is created.
+  const std::string nested = folder + "/new/run";
+  CHECK(write_html_report(nested, ReportInputs{}) ==
+        std::vector<std::string>{nested + "/report.html"});
   // Writing again replaces the files in place.
   write_html_report(folder, in);
-  CHECK(report_test::file_names_in(folder).size() == 4);
+  CHECK(
+      report_test::file_names_in(folder) ==
+      std::vector<std::string>{"classes.png", "confusion.png", "curves.png", "new", "report.html"});
 }
 
 TEST_CASE("atomic files: replace whole, and a failed write leaves nothing behind") {
