@@ -1,19 +1,22 @@
 // One row per training epoch, as the trainer logs it to metrics.csv, and a
 // reader for that file.
 #pragma once
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace cudagrad {
 namespace report {
 
-// A value that was not measured (no validation split, say) is NaN; charts
-// leave it out and tables print "-".
+// A value that was not measured (no validation split, say) is NaN, which
+// is also what a field left unset holds; charts leave such values out and
+// tables print "-". Accuracies are fractions in [0, 1].
 struct EpochRow {
+  static constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
   int epoch = 0;
-  double train_loss = 0, train_acc = 0;
-  double val_loss = 0, val_acc = 0, val_balanced_acc = 0;
-  double lr = 0, seconds = 0;
+  double train_loss = kNotMeasured, train_acc = kNotMeasured;
+  double val_loss = kNotMeasured, val_acc = kNotMeasured, val_balanced_acc = kNotMeasured;
+  double lr = kNotMeasured, seconds = kNotMeasured;
 };
 
 // Reads a CSV whose header names some of the fields above (epoch,

@@ -85,8 +85,13 @@ Image draw_line_chart(const LineChart& chart) {
   std::vector<std::string> names;
   std::vector<Rgb> colors;
   for (const auto& s : chart.series) {
-    names.push_back(s.name);
-    colors.push_back(s.color);
+    bool any_point = false;
+    for (size_t i = 0; i < s.x.size(); ++i)
+      any_point = any_point || (std::isfinite(s.x[i]) && std::isfinite(s.y[i]));
+    if (any_point) {  // a series with nothing to draw gets no legend entry
+      names.push_back(s.name);
+      colors.push_back(s.color);
+    }
     // Segments join consecutive finite points; a NaN leaves a gap. Dots mark
     // the points themselves while there are few enough to tell apart.
     const bool dots = s.x.size() <= 60;

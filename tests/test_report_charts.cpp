@@ -71,6 +71,18 @@ TEST_CASE("charts: a PNG written to disk decodes to the same pixels and size") {
   CHECK(green.min_x >= 600);
 }
 
+TEST_CASE("charts: training curves from one epoch, or without validation, still draw") {
+  EpochRow only;
+  only.epoch = 1;
+  only.train_loss = 0.7;
+  only.train_acc = 0.6;  // the validation fields stay unset: NaN
+  const Image image = draw_training_curves({only});
+  CHECK(image.width == 1200);
+  CHECK(find_color(image, {31, 119, 180}, 64).count > 20);  // train's dots
+  CHECK(find_color(image, {255, 127, 14}).count == 0);      // no val line, no val legend
+  CHECK(draw_training_curves({}).width == 1200);            // empty axes
+}
+
 TEST_CASE("charts: a line chart draws each series where its data is, gaps included") {
   // Blue rises across the whole x range; red falls over its right half only,
   // with no value at x = 7.
