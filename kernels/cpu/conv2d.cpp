@@ -9,7 +9,7 @@
 //
 // The columns are not built for a whole image at once: for a 56x56 ResNet
 // layer that is a 7 MB matrix, which leaves the cache before the product
-// reads it. They are built kBlock at a time, so each block is written and
+// reads it. They are built a block at a time, so each block is written and
 // read while it sits in L2; where an image has fewer positions than a block
 // (7x7 at the end of a ResNet), one block spans several images, so the
 // product is not too thin to run fast. A thread owns whole images, so no
@@ -26,7 +26,12 @@ namespace cpu {
 
 namespace {
 
-constexpr int64_t kBlock = 384;  // columns per block: K x 384 floats fit in L2 for K up to ~1000
+// Columns per block: about 1 MB of columns (K rows each), so a block stays in
+// L2 between im2col writing it and the product reading it; at least 128
+// columns, or the products get too thin.
+int64_t block_columns(int64_t K) {
+  return std::max<int64_t>(128, std::min<int64_t>(1024, (1 << 18) / K));
+}
 
 // Output columns ow in [*lo, *hi) read input columns iw = ow*s - p + kw inside [0, W).
 void valid_range(int kw, int stride, int padding, int W, int W_out, int* lo, int* hi) {
@@ -47,7 +52,7 @@ struct Piece {
 // Cuts images [n0, n1) into blocks of at most kBlock columns and calls
 // block(pieces, width) for each, in order.
 template <typename F>
-void for_each_block(int n0, int n1, int64_t P, F block) {
+void for_each_block(int n0, int n1, int64_t P, int64_t kBlock, F block) {
   std::vector<Piece> pieces;
   int64_t width = 0;
   for (int n = n0; n < n1; ++n)
@@ -152,7 +157,7 @@ void pack_rows(const float* t, int rows, int64_t width, const std::vector<Piece>
 
 // Images per thread task: enough that a block is full where images are
 // small, few enough that every thread gets work.
-int images_per_task(const Conv2dShape& s) {
+int images_per_task(const Conv2dShape& s, int64_t kBlock) {
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
   const int fill = static_cast<int>(std::max<int64_t>(1, kBlock / P));
   const int share = (s.N + max_threads() - 1) / max_threads();
@@ -175,13 +180,14 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
-  const int per_task = images_per_task(s);
+  const int64_t kBlock = block_columns(K);
+  const int per_task = images_per_task(s, kBlock);
 #pragma omp parallel for schedule(dynamic)
   for (int n0 = 0; n0 < s.N; n0 += per_task) {
     float* col = thread_scratch(K * kBlock, 0);
     float* out = thread_scratch(cout_g * kBlock, 2);
     for (int g = 0; g < s.groups; ++g)
-      for_each_block(n0, std::min(s.N, n0 + per_task), P,
+      for_each_block(n0, std::min(s.N, n0 + per_task), P, kBlock,
                      [&](const std::vector<Piece>& pieces, int64_t width) {
                        im2col(s, x, g, pieces, width, col);
                        MatrixMap y_block(out, cout_g, width);
@@ -202,7 +208,8 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
   const int64_t image = static_cast<int64_t>(s.C_in) * s.H * s.W;
-  const int per_task = images_per_task(s);
+  const int64_t kBlock = block_columns(K);
+  const int per_task = images_per_task(s, kBlock);
 #pragma omp parallel for schedule(dynamic)
   for (int n0 = 0; n0 < s.N; n0 += per_task) {
     const int n1 = std::min(s.N, n0 + per_task);
@@ -210,7 +217,7 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
     float* dcol = thread_scratch(K * kBlock, 0);
     float* grad = thread_scratch(cout_g * kBlock, 2);
     for (int g = 0; g < s.groups; ++g)
-      for_each_block(n0, n1, P, [&](const std::vector<Piece>& pieces, int64_t width) {
+      for_each_block(n0, n1, P, kBlock, [&](const std::vector<Piece>& pieces, int64_t width) {
         pack_rows(dy, cout_g, width, pieces, s.C_out, g * cout_g, P, grad);
         MatrixMap(dcol, K, width).noalias() =
             ConstMatrixMap(w + g * cout_g * K, cout_g, K).transpose() *
@@ -230,7 +237,8 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
   const int64_t weights = s.C_out * K;
-  const int per_task = images_per_task(s);
+  const int64_t kBlock = block_columns(K);
+  const int per_task = images_per_task(s, kBlock);
   const int threads = std::min(max_threads(), (s.N + per_task - 1) / per_task);
   std::vector<float*> partial(threads);  // each thread's dw then db
 
@@ -244,7 +252,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
 #pragma omp for schedule(dynamic)
     for (int n0 = 0; n0 < s.N; n0 += per_task)
       for (int g = 0; g < s.groups; ++g)
-        for_each_block(n0, std::min(s.N, n0 + per_task), P,
+        for_each_block(n0, std::min(s.N, n0 + per_task), P, kBlock,
                        [&](const std::vector<Piece>& pieces, int64_t width) {
                          im2col(s, x, g, pieces, width, col);
                          pack_rows(dy, cout_g, width, pieces, s.C_out, g * cout_g, P, grad);

@@ -1,0 +1,193 @@
+// 2-D convolution (square kernel k, one stride s and padding p, groups) as an
+// implicit GEMM on the tiled SGEMM of gemm.cuh (launch shape and tiling are
+// described there; gridDim.z runs over the groups).
+//
+// Per group, with Cig = C_in / groups input and Cog = C_out / groups output
+// channels and P = H_out * W_out output pixels, the forward pass is
+//   Y (Cog x N*P) = W (Cog x Cig*k*k) * X_col (Cig*k*k x N*P)
+// where column (n, oh, ow) of X_col holds the k x k x Cig input patch under
+// output pixel (oh, ow) of sample n (zero in the padding). "Implicit" means
+// X_col is never built: the accessor computes each element's input
+// coordinates when the tile is loaded, so no k*k-times-larger buffer is
+// written to memory and read back. The two backward passes are GEMMs of the
+// same three matrices:
+//   backward input   dX (Cig x N*H*W)     = W^T (Cig x Cog*k*k) gathered against dY
+//   backward weight  dW (Cog x Cig*k*k)   = dY (Cog x N*P) * X_col^T (N*P x Cig*k*k)
+// The backward-input product gathers: input pixel (h, w) collects from the
+// output pixels (oh, ow) with oh*s - p + kh == h, so each dX element is
+// written once, with no atomics. The bias gradient is a per-channel sum of
+// dY: one block (up to 256 threads) per output channel, a block reduction.
+#include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/host_functions.h"
+
+namespace cudagrad {
+namespace CUDAGRAD_CUDA_NAMESPACE {
+
+namespace {
+
+// The sizes every accessor needs, with the per-group channel counts.
+struct ConvGeometry {
+  int N, C_in, H, W, C_out, k, stride, padding;
+  int H_out, W_out, Cig, Cog;
+};
+
+ConvGeometry geometry(const Conv2dShape& s) {
+  ConvGeometry c;
+  c.N = s.N, c.C_in = s.C_in, c.H = s.H, c.W = s.W;
+  c.C_out = s.C_out, c.k = s.kernel, c.stride = s.stride, c.padding = s.padding;
+  c.H_out = s.H_out(), c.W_out = s.W_out();
+  c.Cig = s.C_in / s.groups, c.Cog = s.C_out / s.groups;
+  return c;
+}
+
+// ---- forward: Y = W * X_col ---------------------------------------------------------
+// A(m = co, k = (ci, kh, kw)) = w[g*Cog + co, ci, kh, kw]
+struct WeightRows {
+  static constexpr bool k_contiguous = true;
+  const float* w;
+  ConvGeometry c;
+  __device__ float operator()(int g, int co, int kk) const {
+    return w[(static_cast<int64_t>(g) * c.Cog + co) * c.Cig * c.k * c.k + kk];
+  }
+};
+
+// B(k = (ci, kh, kw), n = (sample, oh, ow)) = x[sample, g*Cig + ci, oh*s - p + kh, ow*s - p + kw]
+struct InputPatches {
+  static constexpr bool k_contiguous = false;  // consecutive columns: neighbouring pixels
+  const float* x;
+  ConvGeometry c;
+  __device__ float operator()(int g, int kk, int col) const {
+    const int ci = kk / (c.k * c.k), kh = kk / c.k % c.k, kw = kk % c.k;
+    const int ow = col % c.W_out, oh = col / c.W_out % c.H_out, n = col / (c.W_out * c.H_out);
+    const int ih = oh * c.stride - c.padding + kh, iw = ow * c.stride - c.padding + kw;
+    if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) return 0.0f;
+    return x[((static_cast<int64_t>(n) * c.C_in + g * c.Cig + ci) * c.H + ih) * c.W + iw];
+  }
+};
+
+// y[sample, g*Cog + co, oh, ow] = value + b[g*Cog + co]
+struct StoreOutput {
+  float* y;
+  const float* b;  // nullable
+  ConvGeometry c;
+  __device__ void operator()(int g, int co, int col, float value) const {
+    const int P = c.H_out * c.W_out, n = col / P, p = col % P;
+    const int channel = g * c.Cog + co;
+    y[(static_cast<int64_t>(n) * c.C_out + channel) * P + p] = b ? value + b[channel] : value;
+  }
+};
+
+// ---- backward input: dX = W^T gathered against dY -----------------------------------
+// A(m = ci, k = (co, kh, kw)) = w[g*Cog + co, ci, kh, kw]
+struct WeightColumns {
+  static constexpr bool k_contiguous = true;  // along (kh, kw)
+  const float* w;
+  ConvGeometry c;
+  __device__ float operator()(int g, int ci, int kk) const {
+    const int co = kk / (c.k * c.k), tap = kk % (c.k * c.k);
+    return w[((static_cast<int64_t>(g) * c.Cog + co) * c.Cig + ci) * c.k * c.k + tap];
+  }
+};
+
+// B(k = (co, kh, kw), n = (sample, h, w)) = dy[sample, g*Cog + co, oh, ow] for the
+// output pixel whose tap (kh, kw) lands on (h, w): oh*s - p + kh == h; zero when
+// there is none (h + p - kh negative, not a multiple of s, or past H_out).
+struct OutputGradientTaps {
+  static constexpr bool k_contiguous = false;
+  const float* dy;
+  ConvGeometry c;
+  __device__ float operator()(int g, int kk, int col) const {
+    const int co = kk / (c.k * c.k), kh = kk / c.k % c.k, kw = kk % c.k;
+    const int w = col % c.W, h = col / c.W % c.H, n = col / (c.W * c.H);
+    const int oh_s = h + c.padding - kh, ow_s = w + c.padding - kw;
+    if (oh_s < 0 || ow_s < 0 || oh_s % c.stride != 0 || ow_s % c.stride != 0) return 0.0f;
+    const int oh = oh_s / c.stride, ow = ow_s / c.stride;
+    if (oh >= c.H_out || ow >= c.W_out) return 0.0f;
+    return dy[((static_cast<int64_t>(n) * c.C_out + g * c.Cog + co) * c.H_out + oh) * c.W_out +
+              ow];
+  }
+};
+
+// dx[sample, g*Cig + ci, h, w] = value
+struct StoreInputGradient {
+  float* dx;
+  ConvGeometry c;
+  __device__ void operator()(int g, int ci, int col, float value) const {
+    const int HW = c.H * c.W, n = col / HW, hw = col % HW;
+    dx[(static_cast<int64_t>(n) * c.C_in + g * c.Cig + ci) * HW + hw] = value;
+  }
+};
+
+// ---- backward weight: dW = dY * X_col^T -----------------------------------------------
+// A(m = co, k = (sample, oh, ow)) = dy[sample, g*Cog + co, oh, ow]
+struct OutputGradientRows {
+  static constexpr bool k_contiguous = true;
+  const float* dy;
+  ConvGeometry c;
+  __device__ float operator()(int g, int co, int col) const {
+    const int P = c.H_out * c.W_out, n = col / P, p = col % P;
+    return dy[(static_cast<int64_t>(n) * c.C_out + g * c.Cog + co) * P + p];
+  }
+};
+
+// B(k = (sample, oh, ow), n = (ci, kh, kw)) = X_col transposed
+struct InputPatchesTransposed {
+  static constexpr bool k_contiguous = true;  // consecutive k: neighbouring pixels
+  InputPatches patches;
+  __device__ float operator()(int g, int col, int kk) const { return patches(g, kk, col); }
+};
+
+// dw[g*Cog + co, (ci, kh, kw)] = value
+struct StoreWeightGradient {
+  float* dw;
+  ConvGeometry c;
+  __device__ void operator()(int g, int co, int kk, float value) const {
+    dw[(static_cast<int64_t>(g) * c.Cog + co) * c.Cig * c.k * c.k + kk] = value;
+  }
+};
+
+//   db[c] = sum over samples and pixels of dy[n, c, :, :]; one block per channel.
+// dy (N, C, P), db (C)
+__global__ void channel_sum_kernel(int N, int C, int64_t P, const float* dy, float* db) {
+  __shared__ float scratch[kWarp];
+  const int c = blockIdx.x;
+  float sum = 0.0f;
+  for (int64_t j = threadIdx.x; j < N * P; j += blockDim.x) {
+    sum += dy[(j / P * C + c) * P + j % P];
+  }
+  sum = block_sum(sum, scratch);
+  if (threadIdx.x == 0) db[c] = sum;
+}
+
+}  // namespace
+
+// x (N, C_in, H, W), w (C_out, C_in/groups, k, k), b (C_out) nullable, y (N, C_out, H_out, W_out)
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b,
+                    float* y) {
+  const ConvGeometry c = geometry(s);
+  gemm(c.Cog, c.N * c.H_out * c.W_out, c.Cig * c.k * c.k, s.groups, WeightRows{w, c},
+       InputPatches{x, c}, StoreOutput{y, b, c});
+}
+
+// dy (N, C_out, H_out, W_out), w (C_out, C_in/groups, k, k), dx (N, C_in, H, W)
+void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  const ConvGeometry c = geometry(s);
+  gemm(c.Cig, c.N * c.H * c.W, c.Cog * c.k * c.k, s.groups, WeightColumns{w, c},
+       OutputGradientTaps{dy, c}, StoreInputGradient{dx, c});
+}
+
+// x (N, C_in, H, W), dy (N, C_out, H_out, W_out), dw (C_out, C_in/groups, k, k), db (C_out) nullable
+void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw,
+                            float* db) {
+  const ConvGeometry c = geometry(s);
+  gemm(c.Cog, c.Cig * c.k * c.k, c.N * c.H_out * c.W_out, s.groups, OutputGradientRows{dy, c},
+       InputPatchesTransposed{InputPatches{x, c}}, StoreWeightGradient{dw, c});
+  if (db && c.C_out > 0) {
+    const int64_t P = static_cast<int64_t>(c.H_out) * c.W_out;
+    CG_LAUNCH(channel_sum_kernel, c.C_out, reduction_threads(c.N * P), 0, c.N, c.C_out, P, dy,
+              db);
+  }
+}
+
+}  // namespace CUDAGRAD_CUDA_NAMESPACE
+}  // namespace cudagrad
