@@ -1,6 +1,7 @@
 // Where a tensor's memory lives. The engine picks a kernel backend from this
 // tag in exactly one place (engine/dispatch.cpp).
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace cudagrad {
@@ -19,5 +20,19 @@ struct Device {
   bool operator!=(const Device& o) const { return !(*this == o); }
   std::string str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 };
+
+// Whether this process can use a GPU, and if not, why not.
+struct CudaStatus {
+  int devices = 0;          // usable GPUs
+  std::string name;         // of GPU 0
+  size_t memory_bytes = 0;  // of GPU 0
+  std::string reason;       // why none: no CUDA in this build, no device, old driver
+};
+const CudaStatus& cuda_status();
+
+// The device for a --device flag: "cpu", "cuda" (an Error when no GPU is
+// usable) or "auto" (the GPU when there is one, else the CPU). *note says
+// what was chosen and, for auto on the CPU, why.
+Device choose_device(const std::string& requested, std::string* note);
 
 }  // namespace cudagrad

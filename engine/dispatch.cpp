@@ -3,6 +3,9 @@
 #include "engine/error.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/reference/reference.h"
+#ifdef CUDAGRAD_HAVE_CUDA
+#include "kernels/cuda/cuda_backend.h"
+#endif
 
 namespace cudagrad {
 
@@ -10,7 +13,15 @@ static thread_local const KernelTable* t_host_backend = nullptr;  // nullptr: th
 
 const KernelTable& kernels_for(Device device) {
   if (device.is_cpu()) return t_host_backend ? *t_host_backend : cpu::kernel_table();
-  CG_FAIL("device " << device.str() << " is not supported by this build of cudagrad");
+  const CudaStatus& cuda = cuda_status();
+  CG_CHECK(device.index >= 0 && device.index < cuda.devices,
+           "device " << device.str() << " is not usable"
+                     << (cuda.devices == 0 ? " (" + cuda.reason + ")" : ""));
+#ifdef CUDAGRAD_HAVE_CUDA
+  return cuda::kernel_table();
+#else
+  CG_FAIL("unreachable: a build without CUDA reports no GPU");
+#endif
 }
 
 std::vector<const KernelTable*> host_backends() {

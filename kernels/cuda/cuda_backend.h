@@ -6,11 +6,23 @@
 //   cuda_emulated::kernel_table()  the host compiler against the SIMT
 //                                  emulation, on host memory; for the tests
 #pragma once
+#include <cstddef>
+#include <string>
+
 #include "kernels/kernel_table.h"
 
 namespace cudagrad {
 namespace cuda {
 const KernelTable& kernel_table();  // name "cuda"
+
+// What the CUDA runtime reports (kernels/cuda/device.cu, nvcc build only).
+struct DeviceQuery {
+  int devices = 0;           // usable GPUs; 0 when none
+  std::string name;          // of GPU 0
+  size_t memory_bytes = 0;   // of GPU 0
+  std::string reason;        // why there is none, in the runtime's words
+};
+DeviceQuery query_devices();
 }  // namespace cuda
 namespace cuda_emulated {
 const KernelTable& kernel_table();  // name "cuda (emulated)"
