@@ -87,7 +87,7 @@ int predict_command(const Args& args) {
   const bool submission = bool_flag(flags, "--submission", false);
   set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
   const bool to_stdout = !flags.count("--csv");
-  const Device device = choose_device(string_flag(flags, "--device", "auto"), /*quiet=*/to_stdout);
+  const Device device = select_device(string_flag(flags, "--device", "auto"), /*quiet=*/to_stdout);
 
   TrainedModel trained = load_trained_model(flags.at("--checkpoint"));
   trained.model->to_device(device);

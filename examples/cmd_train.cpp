@@ -80,7 +80,7 @@ int start_training(const Flags& user) {
            "--data " << config.data << ": no such file or folder");
   CG_CHECK(config.pretrained.empty() || fs::is_regular_file(config.pretrained),
            "--pretrained " << config.pretrained << ": no such file");
-  if (config.device == "cuda") choose_device("cuda", /*quiet=*/true);
+  if (config.device == "cuda") select_device("cuda", /*quiet=*/true);
   build_model(config, static_cast<int>(data::class_names(data::parse_label_mode(config.labels)).size()),
               0);
   fs::create_directories(config.out);

@@ -1,4 +1,5 @@
-// --device auto|cpu|cuda: which device a command runs on.
+// --device auto|cpu|cuda and --threads for the commands: the engine decides
+// (engine/device.h); this prints the decision.
 #pragma once
 #include <string>
 
@@ -7,10 +8,9 @@
 namespace cudagrad {
 namespace cli {
 
-// auto: the first GPU when one can be used, else the CPU; cpu; cuda: the
-// first GPU, or an Error saying why there is none. Prints the choice
-// ("device: cpu (no usable GPU: ...)") unless quiet.
-Device choose_device(const std::string& wanted, bool quiet = false);
+// The device for `wanted` (an Error for cuda without a usable GPU). Prints
+// "device: ..." with the reason when auto falls back to the CPU, unless quiet.
+Device select_device(const std::string& wanted, bool quiet = false);
 
 // Sets OpenMP's thread count for the CPU kernels (0: leave OpenMP's
 // default, one per core) and returns the count in use.

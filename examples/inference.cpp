@@ -11,22 +11,6 @@
 namespace cudagrad {
 namespace cli {
 
-double Predictions::balanced_accuracy() const {
-  std::vector<int64_t> support(classes, 0), hits(classes, 0);
-  for (int64_t i = 0; i < size(); ++i) {
-    ++support[labels[i]];
-    hits[labels[i]] += argmax(&probabilities[i * classes], classes) == labels[i];
-  }
-  double sum = 0;
-  int present = 0;
-  for (int c = 0; c < classes; ++c)
-    if (support[c] > 0) {
-      sum += static_cast<double>(hits[c]) / support[c];
-      ++present;
-    }
-  return present ? sum / present : 0;
-}
-
 Tensor batch_images(const data::Batch& batch, Device device) {
   return Tensor::from_vector(
       batch.images, {static_cast<int64_t>(batch.size) * batch.views, 3, batch.height, batch.width},

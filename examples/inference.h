@@ -26,7 +26,6 @@ struct Predictions {
 
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
   double accuracy() const { return size() ? static_cast<double>(correct) / size() : 0; }
-  double balanced_accuracy() const;  // mean recall over the classes present
 };
 
 // Evaluation mode, no graph; the model is left in evaluation mode.

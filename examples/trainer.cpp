@@ -21,6 +21,7 @@
 #include "examples/run_data.h"
 #include "examples/train_step.h"
 #include "layers/summary.h"
+#include "report/metrics.h"
 
 namespace cudagrad {
 namespace cli {
@@ -171,7 +172,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
 
   // ---- data, split, model ------------------------------------------------------------
   const data::Dataset dataset = load_run_dataset(config);
-  run.device = choose_device(config.device);
+  run.device = select_device(config.device);
   run.class_names = dataset.class_names;
   CG_CHECK(!resume || resume->class_names == run.class_names,
            config.data << " has classes " << join(run.class_names) << " but the checkpoint has "
@@ -299,7 +300,10 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
       const Predictions p = predict_loader(*run.model, val_loader, 0, run.device, run.class_weights);
       e.val_loss = p.loss;
       e.val_acc = p.accuracy();
-      e.val_balanced = p.balanced_accuracy();
+      if (std::isfinite(p.loss))  // a diverged model's probabilities are not a distribution
+        e.val_balanced = report::compute_metrics(std::vector<int>(p.labels.begin(), p.labels.end()),
+                                                 p.probabilities, run.class_names)
+                             .balanced_accuracy;
     }
     e.seconds = train_seconds + seconds_since(val_start);
 

@@ -30,7 +30,7 @@ TEST_CASE("cli: train writes config.json, splits.csv, metrics.csv and both check
                       " --cache-dir " + dir / "cache",
                   out) == 0);
   INFO(out);
-  CHECK(out.find("device: no GPU found, using the CPU") != std::string::npos);
+  CHECK(out.find("device: no usable GPU (") != std::string::npos);
   CHECK(out.find("epoch   2/2 | train loss") != std::string::npos);
   CHECK(out.find("bal") != std::string::npos);  // balanced accuracy in the summary line
 
