@@ -50,7 +50,7 @@ TEST_CASE("cli: train 2 epochs == train 1 epoch + resume 1 epoch, bitwise") {
   CHECK(out.find("no last.ckpt") != std::string::npos);
 }
 
-TEST_CASE("cli: Ctrl-C saves last.ckpt after the current step; resuming matches an uninterrupted run") {
+TEST_CASE("cli: Ctrl-C saves last.ckpt after the current step, and resuming matches an uninterrupted run") {
   TempDir dir("cli_sigint");
   std::string out;
   // Batches of 4 make an epoch long enough (10 steps) for the signal to
