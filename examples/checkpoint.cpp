@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "engine/json.h"
 #include "examples/model_setup.h"
+#include "examples/run_data.h"
 
 namespace cudagrad {
 namespace cli {
@@ -225,6 +226,16 @@ void save_model_file(const std::string& path, const Module& model, const TrainCo
   meta["model"] = config.model;  // for people reading the header
   meta["input"] = std::to_string(config.input);
   meta["normalization"] = config.normalization;
+  // The numbers themselves, for someone loading the file elsewhere: the
+  // input is (x / 255 - mean) / std per RGB channel.
+  const data::Normalization norm = normalization_named(config.normalization);
+  auto three = [](const float* v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g,%g,%g", v[0], v[1], v[2]);  // "0.4914,0.4822,0.4465"
+    return std::string(buf);
+  };
+  meta["normalization_mean"] = three(norm.mean);
+  meta["normalization_std"] = three(norm.std);
   meta["epoch"] = std::to_string(epoch);
   meta["val_loss"] = number(val_loss);
   save_checked(path, kModelFormat, model.state_dict(), meta);

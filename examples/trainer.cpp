@@ -212,7 +212,17 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   train_options.normalization = normalization_named(config.normalization);
   train_options.threads = loader_threads();
   train_options.seed = config.seed;
+  // BatchNorm cannot normalize a batch of one image at a 1x1 feature map
+  // (ResNet or MobileNet at small inputs): leave out such a last batch, a
+  // different image each epoch, as PyTorch's drop_last would.
+  if (train.size() > 1 && train.size() % config.batch == 1) {
+    train_options.drop_last = true;
+    std::printf("note: %zu training images in batches of %d leave one over each epoch; it is "
+                "skipped (shuffling picks another each time)\n",
+                train.size(), config.batch);
+  }
   data::LoaderOptions val_options = train_options;
+  val_options.drop_last = false;
   val_options.shuffle = false;
   val_options.augment = false;
   data::Loader train_loader(cache, train, train_options);

@@ -45,3 +45,18 @@ TEST_CASE("cli: bad arguments are a one-line error and a non-zero status") {
     CHECK(count_lines(out) == 1);
   }
 }
+
+TEST_CASE("cli: help, toy and bench-layers run") {
+  std::string out;
+  CHECK(run_cli("help", out) == 0);
+  for (const char* command : {"sample-data", "train", "evaluate", "predict", "gradcam", "report",
+                              "summary", "bench-layers", "toy"})
+    CHECK(out.find(std::string("  ") + command + " ") != std::string::npos);
+  CHECK(run_cli("help train", out) == 0);
+  CHECK(out.find("--early-stopping PATIENCE") != std::string::npos);
+  CHECK(run_cli("", out) == 2);  // no command: the usage, and a failure status
+  CHECK(run_cli("toy --steps 3 --batch 8", out) == 0);
+  CHECK(out.find("accuracy on 256 new images") != std::string::npos);
+  CHECK(run_cli("bench-layers --model resnet18 --batch 2 --input 32 --steps 1", out) == 0);
+  CHECK(out.find("layer4.1.conv2") != std::string::npos);
+}
