@@ -29,6 +29,7 @@ void print_usage() {
       "  summary  print a model's layers, output shapes, parameters and FLOPs\n"
       "  bench-layers  forward and backward milliseconds per layer on the CPU\n"
       "           --model NAME [--batch 16] [--input 224] [--steps 3] [--reference 1]\n"
+      "           [--clock wall|cpu]\n"
       "           options: --model lenet|resnet18|resnet34|resnet50|mobilenet (required)\n"
       "                    --classes N (7) --input SIDE (224)\n"
       "                    --width X (1.0, mobilenet) --head pooled|dense (pooled, mobilenet)\n"
@@ -76,7 +77,8 @@ int run(int argc, char** argv) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "train") return train(parse_flags(rest, {"--steps", "--batch", "--lr", "--seed"}));
   if (command == "bench-layers")
-    return bench_layers(parse_flags(rest, {"--model", "--batch", "--input", "--steps", "--reference"}));
+    return bench_layers(
+        parse_flags(rest, {"--model", "--batch", "--input", "--steps", "--reference", "--clock"}));
   if (command == "summary")
     return summary(parse_flags(rest, {"--model", "--classes", "--input", "--width", "--head"}));
   CG_FAIL("unknown command '" << command << "' (see 'cudagrad help')");
