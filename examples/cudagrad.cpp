@@ -34,7 +34,7 @@ const std::vector<Command>& commands() {
        "--model NAME [--classes 7] [--input 224] [--width 1.0] [--head pooled|dense]",
        summary_command},
       {"bench-layers", "forward and backward milliseconds per layer on the CPU",
-       "--model NAME [--batch 16] [--input 224] [--steps 3] [--reference 0|1]",
+       "--model NAME [--batch 16] [--input 224] [--steps 3] [--reference 0|1] [--clock wall|cpu]",
        bench_layers_command},
       {"toy", "the tiny CNN on a generated toy problem: the training loop in one screen",
        "[--steps 200] [--batch 32] [--lr 0.01] [--seed 1]", toy_command},
