@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-$(nproc)}
+# ctest runs test processes side by side, each with its OpenMP threads:
+# waiting threads must sleep, not spin, or they starve the working ones.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 echo "== release build (CUDAGRAD_CUDA=${CUDAGRAD_CUDA:-AUTO})"
 cmake -S . -B build -DCUDAGRAD_CUDA="${CUDAGRAD_CUDA:-AUTO}" > build.log 2>&1 || { cat build.log; exit 1; }

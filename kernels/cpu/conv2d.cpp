@@ -249,7 +249,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
     partial[thread_id()] = mine;
     float* col = thread_scratch(K * kBlock, 0);
     float* grad = thread_scratch(cout_g * kBlock, 2);
-#pragma omp for schedule(dynamic)
+#pragma omp for schedule(static)
     for (int n0 = 0; n0 < s.N; n0 += per_task)
       for (int g = 0; g < s.groups; ++g)
         for_each_block(n0, std::min(s.N, n0 + per_task), P, kBlock,
