@@ -35,11 +35,12 @@ void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* 
                          const float* gamma, const float* save_mean, const float* save_invstd,
                          float* dx, float* dgamma, float* dbeta) {
   TensorDesc data(s.N, s.C, s.H, s.W), channel(1, s.C, 1, 1);
-  // With the saved statistics given, cuDNN does not use epsilon; it only
-  // checks that it is at least CUDNN_BN_MIN_EPSILON.
+  // The table's backward has no epsilon: it is inside save_invstd already.
+  // cuDNN takes the saved statistics when given them and needs epsilon only
+  // to recompute them; 1e-5 is what every caller here (and PyTorch) uses.
   CUDNN_CHECK(cudnnBatchNormalizationBackward(
       cudnn(), CUDNN_BATCHNORM_SPATIAL, &kOne, &kZero, &kOne, &kZero, data, x, data, dy, data, dx,
-      channel, gamma, dgamma, dbeta, CUDNN_BN_MIN_EPSILON, save_mean, save_invstd));
+      channel, gamma, dgamma, dbeta, 1e-5, save_mean, save_invstd));
 }
 
 // ---- pooling --------------------------------------------------------------------------
