@@ -1,6 +1,7 @@
 #include "engine/device.h"
 
 #include "engine/error.h"
+#include "kernels/cpu/cpu.h"
 #ifdef CUDAGRAD_HAVE_CUDA
 #include "kernels/cuda/cuda_backend.h"
 #endif
@@ -24,6 +25,34 @@ const CudaStatus& cuda_status() {
     return s;
   }();
   return status;
+}
+
+MemoryStats memory_stats(Device device) {
+  MemoryStats out;
+  if (device.is_cpu()) {
+    const cpu::AllocatorStats s = cpu::allocator_stats();
+    out.allocated = s.allocated, out.reserved = s.reserved, out.peak = s.peak;
+    return out;
+  }
+  CG_CHECK(device.index >= 0 && device.index < cuda_status().devices,
+           "memory_stats: device " << device.str() << " is not usable");
+#ifdef CUDAGRAD_HAVE_CUDA
+  const DeviceAllocatorStats s = cuda::allocator_stats();
+  out.allocated = s.allocated, out.reserved = s.reserved, out.peak = s.peak;
+#endif
+  return out;
+}
+
+void release_cached_memory(Device device) {
+  if (device.is_cpu()) {
+    cpu::release_cached_memory();
+    return;
+  }
+  CG_CHECK(device.index >= 0 && device.index < cuda_status().devices,
+           "release_cached_memory: device " << device.str() << " is not usable");
+#ifdef CUDAGRAD_HAVE_CUDA
+  cuda::release_cached_memory();
+#endif
 }
 
 Device choose_device(const std::string& requested, std::string* note) {

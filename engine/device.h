@@ -30,6 +30,18 @@ struct CudaStatus {
 };
 const CudaStatus& cuda_status();
 
+// The counters of the caching allocator that serves `device`, in bytes
+// (kernels/cpu/memory.cpp for the CPU; kernels/cuda/runtime.cu for a GPU,
+// where cudagrad uses the current CUDA device).
+struct MemoryStats {
+  size_t allocated = 0;  // held by live tensors
+  size_t reserved = 0;   // allocated plus cached free blocks
+  size_t peak = 0;       // the most ever allocated at once
+};
+MemoryStats memory_stats(Device device);
+// Returns the cached free blocks of that allocator to the system or driver.
+void release_cached_memory(Device device);
+
 // The device for a --device flag: "cpu", "cuda" (an Error when no GPU is
 // usable) or "auto" (the GPU when there is one, else the CPU). *note says
 // what was chosen and, for auto on the CPU, why.

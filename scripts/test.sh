@@ -13,6 +13,7 @@ echo "== release build (CUDAGRAD_CUDA=${CUDAGRAD_CUDA:-AUTO})"
 cmake -S . -B build -DCUDAGRAD_CUDA="${CUDAGRAD_CUDA:-AUTO}" > build.log 2>&1 || { cat build.log; exit 1; }
 cmake --build build -j"$jobs" >> build.log 2>&1 || { tail -n 80 build.log; exit 1; }
 ctest --test-dir build --output-on-failure -j"$jobs"
+build/bench/cudagrad-bench --devices  # whether the GPU tests above ran on a GPU, or why not
 
 echo "== sanitizer build (ASan + UBSan, CPU only)"
 cmake -S . -B build-sanitize -DCUDAGRAD_CUDA=OFF -DCUDAGRAD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \

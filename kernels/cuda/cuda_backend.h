@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 
+#include "kernels/cuda/caching_allocator.h"
 #include "kernels/kernel_table.h"
 
 namespace cudagrad {
@@ -23,6 +24,11 @@ struct DeviceQuery {
   std::string reason;        // why there is none, in the runtime's words
 };
 DeviceQuery query_devices();
+
+// The current GPU's caching allocator (kernels/cuda/runtime.cu): its
+// counters, and returning its cached free blocks to the driver.
+DeviceAllocatorStats allocator_stats();
+void release_cached_memory();
 }  // namespace cuda
 namespace cuda_emulated {
 const KernelTable& kernel_table();  // name "cuda (emulated)"

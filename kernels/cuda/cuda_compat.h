@@ -22,8 +22,14 @@
 namespace cudagrad {
 namespace CUDAGRAD_CUDA_NAMESPACE {
 
-// The stream every kernel of the backend runs on: the default stream.
+// The stream every kernel launch and copy of the backend is queued on: one
+// per GPU, created on first use (kernels/cuda/runtime.cu says why). The
+// emulation runs each launch to completion, so it has no streams.
+#if defined(__CUDACC__)
+cudaStream_t stream();
+#else
 inline cudaStream_t stream() { return nullptr; }
+#endif
 
 // Throws cudagrad::Error naming the failed call (or kernel), file and line.
 inline void check(cudaError_t error, const char* what, const char* file, int line) {

@@ -14,6 +14,12 @@ namespace CUDAGRAD_CUDA_NAMESPACE {
 
 const KernelTable& kernel_table();
 
+#if defined(__CUDACC__)
+// runtime.cu: the current GPU's caching allocator
+void* allocate_cached(size_t bytes);
+void deallocate_cached(void* ptr);
+#endif
+
 // memory.cu
 void* allocate(size_t bytes);
 void deallocate(void* ptr);

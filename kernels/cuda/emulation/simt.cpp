@@ -407,6 +407,13 @@ cudaError_t cudaMemset(void* ptr, int value, size_t bytes) {
 }
 
 cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }  // launches are synchronous
+cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+
+// Streams do not exist here: every launch and copy completes before it returns.
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t) {
+  return cudaMemcpy(dst, src, bytes, kind);
+}
 
 cudaError_t cudaGetLastError() {
   cudaError_t error = cudagrad::simt::g_last_error;

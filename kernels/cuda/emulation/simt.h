@@ -280,6 +280,9 @@ cudaError_t cudaFree(void* ptr);
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
 cudaError_t cudaMemset(void* ptr, int value, size_t bytes);
 cudaError_t cudaDeviceSynchronize();
+cudaError_t cudaStreamSynchronize(cudaStream_t stream);
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream);
 cudaError_t cudaGetLastError();   // returns the last error and clears it
 cudaError_t cudaPeekAtLastError();  // returns it and keeps it
 const char* cudaGetErrorString(cudaError_t error);
