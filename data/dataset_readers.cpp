@@ -159,7 +159,8 @@ std::vector<ListedImage> list_isic2018(const CsvTable& table,
       const std::string& cell = table.rows[r][class_col[c]];
       char* end = nullptr;
       double v = std::strtod(cell.c_str(), &end);
-      if (cell.empty() || *end != '\0')
+      // The whole cell must be the number: "1.0x" (or a NUL byte inside it) is not.
+      if (cell.empty() || end != cell.c_str() + cell.size())
         data_error(table.where(r), ": column ", upper(codes[c]), " holds '", cell,
                    "', expected 0.0 or 1.0");
       if (v > 0.5) {
