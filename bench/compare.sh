@@ -17,6 +17,7 @@ export OMP_NUM_THREADS=$threads OMP_PROC_BIND=close
 
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=""
 for spec in "lenet 32" "mobilenet 16" "resnet18 16"; do
   set -- $spec
@@ -30,7 +31,9 @@ done
 torch_version=$("$python" -c 'import torch; print(torch.__version__)')
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 flags=$(grep -o -w -E 'avx512f|avx2|fma' /proc/cpuinfo | sort -u | tr '\n' ' ')
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report="### $(date -u +%Y-%m-%d) — $cpu, $(nproc) cores (${flags% }), $threads threads
+Load average before / after: $load_before / $load_after (above the core count means other work shared the cores; both sides then run slower, and not equally).
 cudagrad $(git rev-parse --short HEAD) (g++ $(g++ -dumpversion), Eigen, OpenMP) vs PyTorch $torch_version ($python).
 Training: forward + weighted cross-entropy + backward + Adam, 224x224, median of 5 steps after 2 warm-up.
 Inference: eval mode, batch 32. Peak RSS of each whole process.

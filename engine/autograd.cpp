@@ -1,6 +1,5 @@
 #include "engine/autograd.h"
 
-#include <chrono>
 #include <cmath>
 #include <unordered_set>
 
@@ -19,19 +18,14 @@ bool grad_enabled() { return t_grad_enabled; }
 // The dotted name of the running layer, built by LayerScope.
 static thread_local std::string t_layer;
 
-static double now_ms() {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 LayerScope::LayerScope(const std::string& name)
-    : previous_length_(t_layer.size()), start_ms_(Profiler::active() ? now_ms() : 0) {
+    : previous_length_(t_layer.size()), start_ms_(Profiler::active() ? Profiler::active()->now_ms() : 0) {
   t_layer += (t_layer.empty() ? "" : ".") + name;
 }
 
 LayerScope::~LayerScope() {
-  if (Profiler* p = Profiler::active()) p->add_forward(t_layer, now_ms() - start_ms_);
+  if (Profiler* p = Profiler::active()) p->add_forward(t_layer, p->now_ms() - start_ms_);
   t_layer.resize(previous_length_);
 }
 const std::string& LayerScope::current() { return t_layer; }
@@ -135,9 +129,9 @@ static void run_backward(const Tensor& root, const Tensor& grad_output, bool ret
                                                         "pass retain_graph=true to keep it");
     if (t->grad) {
       Profiler* profiler = Profiler::active();
-      const double start = profiler ? now_ms() : 0;
+      const double start = profiler ? profiler->now_ms() : 0;
       std::vector<Tensor> grads = node->backward(Tensor(t->grad));
-      if (profiler) profiler->add_backward(node->layer, now_ms() - start);
+      if (profiler) profiler->add_backward(node->layer, profiler->now_ms() - start);
       CG_CHECK(grads.size() == node->inputs.size(),
                "backward of '" << node->name << "' returned " << grads.size() << " gradients for "
                                << node->inputs.size() << " inputs");

@@ -17,12 +17,17 @@ struct LayerTiming {
 
 class Profiler {
  public:
-  Profiler();
+  // wall: elapsed time. cpu: CPU time of the whole process (all threads), the
+  // fairer measure on a machine shared with other work, where wall time also
+  // counts the time other programs held the cores.
+  enum class Clock { wall, cpu };
+  explicit Profiler(Clock clock = Clock::wall);
   ~Profiler();
   Profiler(const Profiler&) = delete;
   Profiler& operator=(const Profiler&) = delete;
 
   static Profiler* active();  // this thread's, or nullptr
+  double now_ms() const;      // on this profiler's clock
   void add_forward(const std::string& layer, double ms);
   void add_backward(const std::string& layer, double ms);
   const std::vector<LayerTiming>& timings() const { return timings_; }  // first-seen order
@@ -32,6 +37,7 @@ class Profiler {
   std::vector<LayerTiming> timings_;
   std::unordered_map<std::string, size_t> index_;
   Profiler* previous_;
+  Clock clock_;
 };
 
 }  // namespace cudagrad

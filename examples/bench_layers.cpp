@@ -13,6 +13,7 @@
 #include "engine/ops.h"
 #include "engine/profiler.h"
 #include "examples/commands.h"
+#include "examples/flags.h"
 #include "kernels/reference/reference.h"
 #include "models/registry.h"
 
@@ -36,8 +37,9 @@ std::vector<LayerTiming> leaves(const std::vector<LayerTiming>& all) {
 }
 
 std::vector<LayerTiming> profile_steps(Module& model, const Tensor& x,
-                                       const std::vector<int32_t>& y, int steps) {
-  Profiler profiler;
+                                       const std::vector<int32_t>& y, int steps,
+                                       Profiler::Clock clock) {
+  Profiler profiler(clock);
   for (int i = 0; i < steps; ++i) {
     Tensor loss = cross_entropy(model.forward(x), y, Tensor());
     loss.backward();
@@ -52,13 +54,19 @@ std::vector<LayerTiming> profile_steps(Module& model, const Tensor& x,
 
 }  // namespace
 
-int bench_layers(const Flags& flags) {
+int bench_layers_command(const Args& args) {
+  const Flags flags =
+      parse_flags(args, {"--model", "--batch", "--input", "--steps", "--reference", "--clock"});
   CG_CHECK(flags.count("--model"), "bench-layers needs --model NAME (see 'cudagrad help')");
   const std::string name = flags.at("--model");
   const int batch = int_flag(flags, "--batch", 16, 1, 4096);
   const int input = int_flag(flags, "--input", 224, 8, 4096);
   const int steps = int_flag(flags, "--steps", 3, 1, 1000);
   const bool with_reference = int_flag(flags, "--reference", 0, 0, 1) == 1;
+  const std::string clock_name = string_flag(flags, "--clock", "wall");
+  CG_CHECK(clock_name == "wall" || clock_name == "cpu",
+           "--clock must be wall or cpu, got '" << clock_name << "'");
+  const Profiler::Clock clock = clock_name == "cpu" ? Profiler::Clock::cpu : Profiler::Clock::wall;
 
   Generator gen(0);
   auto model = make_model(name, 7, gen);
@@ -67,14 +75,15 @@ int bench_layers(const Flags& flags) {
   std::vector<int32_t> y(batch);
   for (int i = 0; i < batch; ++i) y[i] = static_cast<int32_t>(gen.next_u64() % 7);
 
-  std::printf("%s, batch %d, %dx%d, %d timed steps after 1 warm-up, backend '%s'\n", name.c_str(),
-              batch, input, input, steps, kernels_for(Device::cpu()).name);
-  profile_steps(*model, x, y, 1);  // warm-up: first-touch allocations, caches
-  std::vector<LayerTiming> fast = profile_steps(*model, x, y, steps);
+  std::printf("%s, batch %d, %dx%d, %d timed steps after 1 warm-up, backend '%s', %s time\n",
+              name.c_str(), batch, input, input, steps, kernels_for(Device::cpu()).name,
+              clock_name.c_str());
+  profile_steps(*model, x, y, 1, clock);  // warm-up: first-touch allocations, caches
+  std::vector<LayerTiming> fast = profile_steps(*model, x, y, steps, clock);
   std::vector<LayerTiming> slow;
   if (with_reference) {
     HostBackendScope scope(reference::kernel_table());
-    slow = profile_steps(*model, x, y, 1);
+    slow = profile_steps(*model, x, y, 1, clock);
   }
 
   std::printf("%-28s %12s %12s", "layer", "forward ms", "backward ms");

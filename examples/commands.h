@@ -1,11 +1,38 @@
-// The subcommands of the `cudagrad` program, one function each.
+// The subcommands of the `cudagrad` program, one file each
+// (examples/cmd_<name>.cpp). Each parses its own arguments (the words after
+// the command's name) and returns the exit status; failures are Errors,
+// printed once by main.
 #pragma once
-#include "examples/flags.h"
+#include <string>
+#include <vector>
 
 namespace cudagrad {
 namespace cli {
 
-int bench_layers(const Flags& flags);
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line for `cudagrad help`
+  const char* usage;    // the flags, for `cudagrad help <command>`
+  int (*run)(const Args& args);
+};
+
+// Every command, in the order `cudagrad help` lists them.
+const std::vector<Command>& commands();
+
+// `cudagrad help train`: every option of train (examples/cmd_train.cpp).
+extern const char* const kTrainUsage;
+
+int sample_data_command(const Args& args);
+int train_command(const Args& args);
+int evaluate_command(const Args& args);
+int predict_command(const Args& args);
+int gradcam_command(const Args& args);
+int report_command(const Args& args);
+int summary_command(const Args& args);
+int bench_layers_command(const Args& args);
+int toy_command(const Args& args);
 
 }  // namespace cli
 }  // namespace cudagrad

@@ -1,96 +1,107 @@
-// The cudagrad command line.
-//   cudagrad train [--steps N] [--batch N] [--lr X] [--seed N]
-//   cudagrad summary --model NAME [--classes 7] [--input 224] [--width 1.0] [--head pooled]
-// Errors are cudagrad::Error exceptions, caught here and printed as one line.
+// The cudagrad command line: `cudagrad <command> [options]`. This file only
+// lists the commands and dispatches; each lives in examples/cmd_<name>.cpp.
+// Errors are cudagrad::Error exceptions, caught here once and printed as
+// one line: "cudagrad: error: ...".
 #include <cstdio>
-#include <cstdlib>
-#include <iostream>
-#include <map>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "engine/error.h"
-#include "examples/train_toy.h"
 #include "examples/commands.h"
-#include "examples/flags.h"
-#include "layers/summary.h"
-#include "models/registry.h"
+#include "examples/interrupt.h"
+
+namespace cudagrad {
+namespace cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all{
+      {"sample-data", "write a synthetic dataset in the HAM10000 layout",
+       "--out DIR [--images 400] [--seed 0]", sample_data_command},
+      {"train", "train a model; with no --data, on generated sample data",
+       kTrainUsage, train_command},
+      {"evaluate", "accuracy, balanced accuracy, per-class metrics, ROC-AUC, confusion matrix",
+       "--checkpoint FILE|DIR [--data PATH] [--split test|val|train|all] [--tta N] [--out eval.json]",
+       evaluate_command},
+      {"predict", "class probabilities for image files, one row each (ISIC layout)",
+       "--checkpoint FILE|DIR IMAGE|FOLDER... [--csv OUT] [--isic 0|1]", predict_command},
+      {"gradcam", "a Grad-CAM heat map over an image",
+       "--checkpoint FILE|DIR --image IMG --out OUT.png [--layer NAME] [--class NAME]",
+       gradcam_command},
+      {"report", "an HTML report of a run: curves, evaluation, confusion matrix, Grad-CAM",
+       "DIR [--split test] [--gradcam 8]", report_command},
+      {"summary", "a model's layers, output shapes, parameters and FLOPs",
+       "--model NAME [--classes 7] [--input 224] [--width 1.0] [--head pooled|dense]",
+       summary_command},
+      {"bench-layers", "forward and backward milliseconds per layer on the CPU",
+       "--model NAME [--batch 16] [--input 224] [--steps 3] [--reference 0|1] [--clock wall|cpu]",
+       bench_layers_command},
+      {"toy", "the tiny CNN on a generated toy problem: the training loop in one screen",
+       "[--steps 200] [--batch 32] [--lr 0.01] [--seed 1]", toy_command},
+  };
+  return all;
+}
 
 namespace {
 
-using namespace cudagrad::cli;
 
 void print_usage() {
-  std::printf(
-      "usage: cudagrad <command> [options]\n"
-      "commands:\n"
-      "  train    train a network; with no --data, the tiny CNN on a generated toy problem\n"
-      "           options: --steps N (200) --batch N (32) --lr X (0.01) --seed N (1)\n"
-      "  summary  print a model's layers, output shapes, parameters and FLOPs\n"
-      "  bench-layers  forward and backward milliseconds per layer on the CPU\n"
-      "           --model NAME [--batch 16] [--input 224] [--steps 3] [--reference 1]\n"
-      "           options: --model lenet|resnet18|resnet34|resnet50|mobilenet (required)\n"
-      "                    --classes N (7) --input SIDE (224)\n"
-      "                    --width X (1.0, mobilenet) --head pooled|dense (pooled, mobilenet)\n"
-      "  help     this text\n");
+  std::printf("usage: cudagrad <command> [options]\n\ncommands:\n");
+  for (const Command& c : commands()) std::printf("  %-13s %s\n", c.name, c.summary);
+  std::printf("\n'cudagrad help <command>' lists a command's options.\n");
 }
 
-int train(const Flags& flags) {
-  std::printf("no --data given: training the tiny CNN on a generated toy problem "
-              "(4 classes, 3x16x16 images) on the CPU\n");
-  cudagrad::ToyTrainResult r = cudagrad::train_toy(
-      int_flag(flags, "--steps", 200, 1, 1000000), int_flag(flags, "--batch", 32, 1, 65536),
-      float_flag(flags, "--lr", 0.01f, 0.f, 10.f), int_flag(flags, "--seed", 1, 0, 2147483647),
-      10);
-  std::printf("loss %.4f -> %.4f; accuracy on 256 new images: %.1f%%\n", r.losses.front(),
-              r.losses.back(), 100.f * r.final_accuracy);
-  return 0;
-}
-
-int summary(const Flags& flags) {
-  CG_CHECK(flags.count("--model"), "summary needs --model NAME (see 'cudagrad help')");
-  cudagrad::ModelOptions options;
-  options.input = int_flag(flags, "--input", 224, 1, 4096);
-  const std::string name = flags.at("--model");
-  CG_CHECK(name == "mobilenet" || (!flags.count("--width") && !flags.count("--head")),
-           "--width and --head apply to mobilenet only");
-  options.width = float_flag(flags, "--width", 1.f, 0.f, 10.f);  // make_model checks the range
-  const std::string head = string_flag(flags, "--head", "pooled");
-  CG_CHECK(head == "pooled" || head == "dense", "--head must be pooled or dense, got '" << head << "'");
-  options.head = head == "dense" ? cudagrad::MobileNetHead::dense : cudagrad::MobileNetHead::pooled;
-  const int classes = int_flag(flags, "--classes", 7, 1, 100000);
-
-  cudagrad::Generator gen(0);  // the weights do not matter here, only their shapes
-  auto model = cudagrad::make_model(name, classes, gen, options);
-  cudagrad::print_summary(*model, {3, options.input, options.input}, std::cout);
-  return 0;
+int help(const Args& args) {
+  if (args.empty()) {
+    print_usage();
+    return 0;
+  }
+  for (const Command& c : commands())
+    if (args[0] == c.name) {
+      std::printf("cudagrad %s: %s\n  cudagrad %s %s\n", c.name, c.summary, c.name, c.usage);
+      return 0;
+    }
+  CG_FAIL("unknown command '" << args[0] << "' (see 'cudagrad help')");
 }
 
 int run(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+  const Args words(argv + 1, argv + argc);
+  if (words.empty()) {
     print_usage();
-    return args.empty() ? 2 : 0;
+    return 2;
   }
-  const std::string command = args[0];
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "train") return train(parse_flags(rest, {"--steps", "--batch", "--lr", "--seed"}));
-  if (command == "bench-layers")
-    return bench_layers(parse_flags(rest, {"--model", "--batch", "--input", "--steps", "--reference"}));
-  if (command == "summary")
-    return summary(parse_flags(rest, {"--model", "--classes", "--input", "--width", "--head"}));
-  CG_FAIL("unknown command '" << command << "' (see 'cudagrad help')");
+  const std::string& name = words[0];
+  const Args rest(words.begin() + 1, words.end());
+  if (name == "help" || name == "--help" || name == "-h") return help(rest);
+  for (const Command& c : commands())
+    if (name == c.name) return c.run(rest);
+  CG_FAIL("unknown command '" << name << "' (see 'cudagrad help')");
 }
 
 }  // namespace
+}  // namespace cli
+}  // namespace cudagrad
 
 int main(int argc, char** argv) {
+  // One line at a time even into a pipe or file, so stdout's lines and
+  // stderr's progress lines stay in order in a log.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   try {
-    return run(argc, argv);
+    return cudagrad::cli::run(argc, argv);
+  } catch (const cudagrad::cli::Interrupted& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "cudagrad: %s\n", e.what());
+    return 130;
+  } catch (const std::filesystem::filesystem_error& e) {  // a folder that cannot be made, ...
+    std::fflush(stdout);
+    std::fprintf(stderr, "cudagrad: error: %s\n", e.what());
+    return 1;
   } catch (const cudagrad::Error& e) {
+    std::fflush(stdout);
     std::fprintf(stderr, "cudagrad: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {
+    std::fflush(stdout);
     std::fprintf(stderr, "cudagrad: internal error: %s\n", e.what());
     return 3;
   }

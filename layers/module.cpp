@@ -9,7 +9,24 @@ namespace cudagrad {
 Tensor Module::operator()(const Tensor& x) {
   if (scope_name_.empty()) return forward(x);  // the root: names start below it
   LayerScope scope(scope_name_);
-  return forward(x);
+  Tensor y = forward(x);
+  if (LayerCapture* capture = LayerCapture::active()) capture->offer(LayerScope::current(), y);
+  return y;
+}
+
+static thread_local LayerCapture* t_capture = nullptr;
+
+LayerCapture::LayerCapture(std::string layer) : layer_(std::move(layer)), previous_(t_capture) {
+  t_capture = this;
+}
+LayerCapture::~LayerCapture() { t_capture = previous_; }
+LayerCapture* LayerCapture::active() { return t_capture; }
+
+void LayerCapture::offer(const std::string& layer, const Tensor& output) {
+  seen_.push_back(layer);
+  if (layer != layer_) return;
+  output_ = output;
+  if (output_.requires_grad()) output_.retain_grad();
 }
 
 Tensor& Module::register_parameter(const std::string& name, Tensor t) {
@@ -59,6 +76,15 @@ std::vector<Tensor> Module::parameters() const {
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);
+}
+
+void Module::to_device(Device device) {
+  for (auto& [name, t] : state_dict()) {
+    if (t.device() == device) continue;
+    Tensor moved = t.to(device);
+    t.zero_grad();
+    t.impl()->storage = moved.impl()->storage;  // every handle to t sees the new storage
+  }
 }
 
 void Module::set_frozen(bool frozen) {

@@ -50,6 +50,10 @@ class Module {
   bool is_training() const { return training_; }
   // Frozen parameters keep their values: requires_grad is switched off.
   void set_frozen(bool frozen);
+  // Moves every parameter and buffer to `device` in place. The tensors keep
+  // their identity (layers and optimizers hold the same handles); only their
+  // storage moves. Gradients are dropped.
+  void to_device(Device device);
 
   // ---- shapes -----------------------------------------------------------------------
   // The output shape for an input shape. A layer checks what its forward()
@@ -79,6 +83,33 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
   std::string scope_name_;  // the name the parent registered it under
+};
+
+// Captures the output of one named layer during a forward pass, for
+// Grad-CAM, which needs a feature map and the gradient of the score with
+// respect to it. While a capture is alive on this thread, Module::operator()
+// hands it every layer's output with the layer's dotted name
+// (LayerScope::current(), e.g. "layer4" or "layer4.1.conv2"); the one whose
+// name matches is kept and marked retain_grad(), so after backward() its
+// gradient is there too. The root module has no name and is never captured.
+class LayerCapture {
+ public:
+  explicit LayerCapture(std::string layer);
+  ~LayerCapture();
+  LayerCapture(const LayerCapture&) = delete;
+  LayerCapture& operator=(const LayerCapture&) = delete;
+
+  static LayerCapture* active();  // this thread's, or nullptr
+  void offer(const std::string& layer, const Tensor& output);
+  bool found() const { return output_.defined(); }
+  const Tensor& output() const { return output_; }  // the layer's latest output
+  const std::vector<std::string>& seen() const { return seen_; }  // every name offered
+
+ private:
+  std::string layer_;
+  Tensor output_;
+  std::vector<std::string> seen_;
+  LayerCapture* previous_;
 };
 
 // One leaf layer met by a shape trace, in forward order.

@@ -50,7 +50,7 @@ TEST_CASE("autograd: non-scalar backward needs a gradient of the same shape") {
   CHECK(x.grad().to_vector() == std::vector<float>{1, 2, 3, 4});
 }
 
-TEST_CASE("autograd: NoGradGuard records nothing; requires_grad propagates") {
+TEST_CASE("autograd: NoGradGuard records nothing, and requires_grad propagates") {
   Tensor x = Tensor::ones({1, 2}).set_requires_grad(true);
   Tensor c = Tensor::ones({1, 2});
   CHECK(relu(x).requires_grad());

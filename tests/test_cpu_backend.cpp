@@ -122,6 +122,8 @@ TEST_CASE("cpu backend: depthwise conv2d matches the reference") {
   const ConvCase cases[] = {
       {2, 3, 6, 5, 3, 3, 1, 1, 3}, {1, 5, 7, 6, 5, 3, 2, 1, 5}, {3, 4, 8, 8, 4, 3, 2, 0, 4},
       {2, 2, 5, 9, 2, 5, 1, 2, 2}, {1, 7, 1, 1, 7, 3, 1, 1, 7},
+      // rows longer than one vector, stride 2 and 3 (the strided loads), 5x5
+      {2, 3, 9, 37, 3, 3, 2, 1, 3}, {1, 2, 11, 40, 2, 3, 3, 1, 2}, {2, 4, 20, 33, 4, 5, 1, 2, 4},
   };
   for (const ConvCase& c : cases) compare_conv(c, true);
 }

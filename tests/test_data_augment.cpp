@@ -70,7 +70,7 @@ TEST_CASE("augment: the same (seed, epoch, index) gives the same image") {
   CHECK(p.brightness != q.brightness);
 }
 
-TEST_CASE("augment: nothing enabled is the identity; ranges are respected") {
+TEST_CASE("augment: nothing enabled is the identity, and ranges are respected") {
   auto src = pattern(16, 16);
   AugmentOptions none;
   CHECK_FALSE(none.any());

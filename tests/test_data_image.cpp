@@ -118,7 +118,7 @@ TEST_CASE("image: HWC to CHW") {
   CHECK(chw == std::vector<uint8_t>{1, 4, 2, 5, 3, 6});
 }
 
-TEST_CASE("image: grayscale and RGBA PNGs become RGB; PNG and JPEG round trip") {
+TEST_CASE("image: grayscale and RGBA PNGs become RGB, and PNG and JPEG round trip") {
   TempDir t("png");
   const uint8_t gray[4] = {0, 85, 170, 255};
   REQUIRE(stbi_write_png((t / "gray.png").c_str(), 2, 2, 1, gray, 2));

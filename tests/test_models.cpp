@@ -237,7 +237,7 @@ TEST_CASE("gradcheck: BasicBlock with a downsample shortcut, BN in training and 
   testing::expect_gradients_match("BasicBlock eval", f, inputs, block_options());
 }
 
-TEST_CASE("gradcheck: BasicBlock with the identity shortcut; Bottleneck") {
+TEST_CASE("gradcheck: BasicBlock with the identity shortcut, and Bottleneck") {
   Generator gen(4);
   BasicBlock basic(4, 4, 1, gen);
   auto f = [&](const std::vector<Tensor>& in) { return basic.forward(in[0]); };

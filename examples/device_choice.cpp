@@ -1,0 +1,28 @@
+#include "examples/device_choice.h"
+
+#include <omp.h>
+
+#include <cstdio>
+
+namespace cudagrad {
+namespace cli {
+
+Device select_device(const std::string& wanted, bool quiet) {
+  std::string note;
+  const Device device = cudagrad::choose_device(wanted, &note);
+  if (quiet) return device;
+  if (device.is_cpu())
+    std::printf("device: %s, %d thread%s\n", note.c_str(), omp_get_max_threads(),
+                omp_get_max_threads() == 1 ? "" : "s");
+  else
+    std::printf("device: %s\n", note.c_str());
+  return device;
+}
+
+int set_cpu_threads(int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+  return omp_get_max_threads();
+}
+
+}  // namespace cli
+}  // namespace cudagrad

@@ -1,0 +1,62 @@
+// Bad arguments to the command line: each must end with a non-zero exit
+// status and one line that names the flag or file and what was expected,
+// before any data is generated or read.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <utility>
+
+#include "tests/cli_test_util.h"
+
+using namespace cudagrad_test;
+
+TEST_CASE("cli: bad arguments are a one-line error and a non-zero status") {
+  TempDir dir("cli_errors");
+  const std::string data = " --data " + shared_sample_data() + " --cache-dir " + dir / "c";
+  const std::string out_dir = " --out " + dir / "run";
+  const std::pair<std::string, std::string> bad[] = {
+      {"train --model vgg16" + data + out_dir, "unknown model 'vgg16'; valid names: lenet"},
+      {"train --model resnet18 --data " + dir / "nowhere" + out_dir, "nowhere"},
+      {"train --model resnet18 --batch 0" + data + out_dir, "--batch must be in [1, 65536], got 0"},
+      {"train --model resnet18 --lr -1" + data + out_dir, "--lr expects a number in (0, inf), got '-1'"},
+      {"train --model resnet18 --learning-rate 1" + data + out_dir, "unknown option --learning-rate"},
+      {"train --model lenet --input 64" + data + out_dir, "LeNet needs 224x224"},
+      {"train --model resnet18 --epochs" , "--epochs needs a value"},
+      {"train --recipe vgg-tutorial" + data + out_dir, "unknown recipe 'vgg-tutorial'"},
+      {"train --model resnet18 --optimizer rmsprop" + data + out_dir, "--optimizer must be one of sgd, adam, adamw"},
+      {"train --model resnet18 --augment sideways" + data + out_dir, "sideways"},
+      {"train --model resnet18 --split-fractions 0.5,0.6,0" + data + out_dir, "--split-fractions"},
+      {"train --model resnet18 --folds 5 --fold 5" + data + out_dir, "--fold must be in [0, 4]"},
+      {"train --model resnet18 --width 0.5" + data + out_dir, "apply to mobilenet only"},
+      {"train " + tiny_model_flags() + " --device cuda" + data + out_dir, "--device cuda: no usable GPU"},
+      {"train " + tiny_model_flags() + " --pretrained " + dir / "none.safetensors" + data + out_dir,
+       "none.safetensors"},
+      {"frobnicate", "unknown command 'frobnicate'"},
+      {"predict " + shared_sample_data(), "predict needs --checkpoint"},
+      {"predict --checkpoint " + dir / "none.safetensors" + " x.jpg", "none.safetensors: no such file"},
+      {"sample-data --images 10", "sample-data needs --out DIR"},
+  };
+  for (const auto& [args, message] : bad) {
+    CAPTURE(args);
+    std::string out;
+    CHECK(run_cli(args, out) == 1);
+    CHECK(out.find(message) != std::string::npos);
+    CHECK(out.rfind("cudagrad: error: ", 0) == 0);
+    CHECK(count_lines(out) == 1);
+  }
+}
+
+TEST_CASE("cli: help, toy and bench-layers run") {
+  std::string out;
+  CHECK(run_cli("help", out) == 0);
+  for (const char* command : {"sample-data", "train", "evaluate", "predict", "gradcam", "report",
+                              "summary", "bench-layers", "toy"})
+    CHECK(out.find(std::string("  ") + command + " ") != std::string::npos);
+  CHECK(run_cli("help train", out) == 0);
+  CHECK(out.find("--early-stopping PATIENCE") != std::string::npos);
+  CHECK(run_cli("", out) == 2);  // no command: the usage, and a failure status
+  CHECK(run_cli("toy --steps 3 --batch 8", out) == 0);
+  CHECK(out.find("accuracy on 256 new images") != std::string::npos);
+  CHECK(run_cli("bench-layers --model resnet18 --batch 2 --input 32 --steps 1", out) == 0);
+  CHECK(out.find("layer4.1.conv2") != std::string::npos);
+}

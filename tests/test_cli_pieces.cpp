@@ -1,0 +1,155 @@
+// The command line's pieces called directly: config round trip, recipes,
+// learning-rate schedules, checkpoint checks, layer capture and Grad-CAM.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/generator.h"
+#include "engine/safetensors.h"
+#include "examples/checkpoint.h"
+#include "examples/gradcam.h"
+#include "examples/lr_schedule.h"
+#include "examples/model_setup.h"
+#include "examples/recipes.h"
+#include "examples/train_config.h"
+#include "models/registry.h"
+#include "tests/data_test_util.h"
+
+using namespace cudagrad;
+using namespace cudagrad::cli;
+using cudagrad_test::error_of;
+using cudagrad_test::TempDir;
+
+TEST_CASE("cli pieces: a config written as flags parses back to the same config") {
+  TrainConfig c = parse_train_config({{"--model", "mobilenet"}, {"--width", "0.35"},
+                                      {"--head", "dense"}, {"--input", "96"},
+                                      {"--lr", "3.3e-5"}, {"--optimizer", "adamw"},
+                                      {"--folds", "5"}, {"--fold", "2"}, {"--seed", "7"},
+                                      {"--schedule", "plateau"}, {"--on-nan", "skip"}});
+  CHECK(c.weight_decay == doctest::Approx(0.01f));  // AdamW's default decay
+  const TrainConfig d = parse_train_config(config_to_flags(c));
+  CHECK(config_to_flags(d) == config_to_flags(c));
+  CHECK(d.lr == c.lr);  // bit for bit
+  CHECK(d.width == c.width);
+  CHECK(d.fold == 2);
+  CHECK(config_json(d).find("\"width\": 0.35") != std::string::npos);
+}
+
+TEST_CASE("cli pieces: recipes set the tutorials' settings and explicit flags win") {
+  const TrainConfig lenet = parse_train_config(apply_recipe("lenet-tutorial", {{"--epochs", "2"}}));
+  CHECK(lenet.model == "lenet");
+  CHECK(lenet.optimizer == "adam");
+  CHECK(lenet.lr == doctest::Approx(1e-5f));
+  CHECK(lenet.batch == 10);
+  CHECK(lenet.epochs == 2);
+  CHECK(lenet.class_weights == "median-frequency");
+  CHECK(lenet.augment == "flip-rotate");
+  CHECK(lenet.input == 224);
+
+  const TrainConfig mobile = parse_train_config(apply_recipe("mobilenet-tutorial", {}));
+  CHECK(mobile.optimizer == "sgd");
+  CHECK(mobile.lr == doctest::Approx(1e-3f));
+  CHECK(mobile.momentum == doctest::Approx(0.9f));
+  CHECK(mobile.batch == 32);
+  CHECK(mobile.early_stopping == 10);
+  CHECK(mobile.head == "dense");
+  // Another model drops the recipe's MobileNet-only head.
+  CHECK(parse_train_config(apply_recipe("mobilenet-tutorial", {{"--model", "resnet18"}})).model ==
+        "resnet18");
+  CHECK(error_of([] { apply_recipe("vgg", {}); }).find("lenet-tutorial") != std::string::npos);
+}
+
+TEST_CASE("cli pieces: learning-rate schedules") {
+  TrainConfig c;
+  c.lr = 1.f;
+  c.epochs = 10;
+  c.step_size = 3;
+  TrainingState s;
+  c.schedule = "step";
+  CHECK(scheduled_lr(c, 2, s) == doctest::Approx(1.0));
+  CHECK(scheduled_lr(c, 3, s) == doctest::Approx(0.1));
+  CHECK(scheduled_lr(c, 9, s) == doctest::Approx(0.001));
+  c.schedule = "cosine";
+  CHECK(scheduled_lr(c, 0, s) == doctest::Approx(1.0));
+  CHECK(scheduled_lr(c, 5, s) == doctest::Approx(0.5));
+  c.schedule = "plateau";
+  c.step_size = 1;  // patience: decay after more than one epoch without improvement
+  s.lr = 1.0;
+  for (double loss : {1.0, 0.9, 0.95, 0.92}) update_plateau(c, loss, s);
+  CHECK(s.lr == doctest::Approx(0.1));
+  CHECK(scheduled_lr(c, 4, s) == doctest::Approx(0.1));
+}
+
+TEST_CASE("cli pieces: checkpoints refuse edited metadata and newer formats") {
+  TempDir dir("cli_pieces_ckpt");
+  Generator gen(0);
+  TrainConfig config = parse_train_config({{"--model", "mobilenet"}, {"--width", "0.25"},
+                                           {"--input", "32"}});
+  auto model = build_model(config, 7, 1);
+  const std::string path = dir / "best.safetensors";
+  save_model_file(path, *model, config, {"a", "b", "c", "d", "e", "f", "g"}, 1, 0.5);
+  CHECK_NOTHROW(load_trained_model(path));
+
+  SafetensorsMetadata meta;
+  NamedTensors tensors = load_safetensors(path, &meta);
+  meta["class_names"] = "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"x\"]";  // a renamed class
+  save_safetensors(path, tensors, meta);
+  CHECK(error_of([&] { load_trained_model(path); }).find("checksum mismatch") != std::string::npos);
+
+  meta["format_version"] = "99";
+  save_safetensors(path, tensors, meta);
+  CHECK(error_of([&] { load_trained_model(path); }).find("format version 99 is newer") !=
+        std::string::npos);
+
+  save_safetensors(path, tensors);  // a plain state dict: for --pretrained, not a checkpoint
+  CHECK(error_of([&] { load_trained_model(path); }).find("not a cudagrad model") != std::string::npos);
+}
+
+TEST_CASE("cli pieces: LayerCapture keeps a named layer's output and its gradient") {
+  Generator gen(0);
+  auto net = make_model("resnet18", 3, gen);
+  net->eval();
+  Tensor x = Tensor::randn({1, 3, 64, 64}, gen);
+  LayerCapture capture("layer2.1.conv1");
+  Tensor y = net->forward(x);
+  REQUIRE(capture.found());
+  CHECK(capture.output().shape() == Shape{1, 128, 8, 8});
+  y.backward(Tensor::ones({1, 3}));
+  CHECK(capture.output().grad().defined());
+  CHECK(default_gradcam_layer(*net, 64) == "layer4");
+  CHECK(default_gradcam_layer(*make_model("lenet", 3, gen), 224) == "pool2");
+  ModelOptions quarter;
+  quarter.width = 0.25f;
+  CHECK(default_gradcam_layer(*make_model("mobilenet", 3, gen, quarter), 64) == "blocks");
+}
+
+// With a global average pool and a linear head after the layer, Grad-CAM's
+// channel weights are the head's weights divided by h w (the CAM of Zhou et
+// al., 2016), so the map can be computed by hand.
+TEST_CASE("cli pieces: Grad-CAM before a pooled linear head equals the class activation map") {
+  Generator gen(3);
+  ModelOptions options;
+  options.width = 0.25f;
+  auto net = make_model("mobilenet", 4, gen, options);
+  net->eval();
+  const Tensor x = Tensor::randn({1, 3, 96, 96}, gen);
+  const GradcamResult r = gradcam(*net, x, "blocks", 2);
+  REQUIRE(r.height == 3);
+  REQUIRE(r.width == 3);
+  CHECK(r.target == 2);
+
+  LayerCapture capture("blocks");
+  {
+    NoGradGuard no_grad;
+    net->forward(x);
+  }
+  const std::vector<float> a = capture.output().to_vector();
+  const std::vector<float> w = find_tensor(net->state_dict(), "fc.weight").to_vector();  // (4, C)
+  const int channels = static_cast<int>(capture.output().dim(1));
+  for (int i = 0; i < 9; ++i) {
+    double cam = 0;
+    for (int c = 0; c < channels; ++c) cam += w[2 * channels + c] / 9.0 * a[c * 9 + i];
+    CHECK(r.heat[i] == doctest::Approx(std::max(cam, 0.0)).epsilon(1e-4));
+  }
+}
