@@ -94,7 +94,9 @@ bool read_header(const std::string& path, detail::CacheHeader& header) {
 bool same_layout(const detail::CacheHeader& a, const detail::CacheHeader& b) {
   return std::memcmp(a.magic, b.magic, sizeof a.magic) == 0 && a.version == b.version &&
          a.width == b.width && a.height == b.height && a.channels == b.channels &&
-         a.count == b.count && a.key == b.key && a.pixels_offset == b.pixels_offset &&
+         a.count == b.count && a.key == b.key && a.labels_offset == b.labels_offset &&
+         a.status_offset == b.status_offset && a.ids_offset == b.ids_offset &&
+         a.ids_bytes == b.ids_bytes && a.pixels_offset == b.pixels_offset &&
          a.file_bytes == b.file_bytes;
 }
 
@@ -112,10 +114,19 @@ ImageCache ImageCache::open(const std::string& path) {
     ::close(fd);
     data_error(path, ": not a cudagrad image cache");
   }
-  // Bounds first, so that the size arithmetic below cannot overflow.
-  const bool sane = h.width >= 1 && h.width <= kMaxImageSide && h.height >= 1 &&
-                    h.height <= kMaxImageSide && h.count < (uint64_t(1) << 32) &&
-                    h.pixels_offset <= bytes && h.ids_offset + h.ids_bytes <= bytes;
+  // Bounds first, so that the size arithmetic below cannot overflow; then
+  // every section exactly where the format puts it, since the offsets are
+  // used as pointers into the mapping (a flipped bit in the header must be
+  // "damaged", not a read outside the file).
+  const bool bounded = h.width >= 1 && h.width <= kMaxImageSide && h.height >= 1 &&
+                       h.height <= kMaxImageSide && h.count < (uint64_t(1) << 32) &&
+                       h.ids_bytes <= bytes;
+  const uint64_t labels_at = sizeof h, status_at = labels_at + 4 * h.count,
+                 ids_at = status_at + h.count;
+  const bool sane = bounded && h.labels_offset == labels_at && h.status_offset == status_at &&
+                    h.ids_offset == ids_at &&
+                    h.pixels_offset == (ids_at + h.ids_bytes + 4095) / 4096 * 4096 &&
+                    h.pixels_offset <= bytes;
   if (h.version != kCacheFormatVersion) {
     ::close(fd);
     data_error(path, ": cache format ", h.version, ", this build reads format ",

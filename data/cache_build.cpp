@@ -66,7 +66,7 @@ class NewMappedFile {
   [[noreturn]] void fail(const char* what) {
     const int err = errno;
     release();
-    data_error(path_, ": ", what, " (", std::strerror(err), "; ", bytes_ >> 20, " MiB needed)");
+    data_error(path_, ": ", what, " (", std::strerror(err), "; ", (bytes_ + (1 << 20) - 1) >> 20, " MiB needed)");
   }
   std::string path_;
   size_t bytes_;

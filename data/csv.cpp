@@ -1,5 +1,8 @@
 #include "data/csv.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -112,8 +115,12 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
 }
 
 CsvTable read_csv(const std::string& path) {
+  // A folder opens like a file and reads as empty; say what it is instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    data_error(path, ": is a folder, expected a CSV file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) data_error(path, ": cannot open file");
+  if (!in) data_error(path, ": cannot open file (", std::strerror(errno), ")");
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) data_error(path, ": read error");

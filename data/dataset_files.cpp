@@ -65,6 +65,7 @@ std::map<std::string, std::string> index_images(const fs::path& root) {
 void attach_images(Dataset& dataset, const std::vector<ListedImage>& listed,
                    const std::map<std::string, std::string>& images, const fs::path& root,
                    bool skip_missing) {
+  if (listed.empty()) data_error(dataset.source, ": lists no images (a header and no rows)");
   std::vector<std::string> missing;
   for (const auto& item : listed) {
     auto it = images.find(item.image_id);

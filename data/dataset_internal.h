@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "data/csv.h"
 #include "data/dataset.h"
 
 namespace cudagrad {
@@ -34,6 +35,17 @@ struct ListedImage {
   int32_t label = 0;
   std::string group_id;
 };
+
+// The rows of a parsed metadata table as listed images, checked: an Error
+// naming file:line for a missing column, an empty or duplicate image id, an
+// unknown class (HAM10000 dx) or a row that does not mark exactly one class
+// (ISIC one-hot). In memory, so fuzz/ can feed them arbitrary tables.
+std::vector<ListedImage> list_ham10000(const CsvTable& table, LabelMode labels);
+std::vector<ListedImage> list_isic2018(const CsvTable& table,
+                                       const std::map<std::string, std::string>& lesion_of,
+                                       LabelMode labels);
+// ISIC2018_Task3_<Split>_LesionGroupings.csv rows: image -> lesion_id.
+std::map<std::string, std::string> lesion_groupings(const CsvTable& table);
 
 // Fills dataset.samples from `listed`, looking each id up in `images`.
 // Listed images with no file: an Error naming the first few and the count,

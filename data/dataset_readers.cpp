@@ -49,6 +49,25 @@ fs::path parent_or_dot(const fs::path& p) {
 
 }  // namespace
 
+std::vector<ListedImage> list_ham10000(const CsvTable& table, LabelMode labels) {
+  const int lesion_col = table.require_column("lesion_id");
+  const int image_col = table.require_column("image_id");
+  const int dx_col = table.require_column("dx");
+  std::map<std::string, int> first_line;
+  std::vector<ListedImage> listed;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    std::string id = unique_image_id(table, r, image_col, first_line);
+    std::string dx = trim_spaces(table.rows[r][dx_col]);
+    int label = label_for_dx(dx, labels);
+    if (label < 0)
+      data_error(table.where(r), ": unknown class '", dx, "' in column dx (expected one of ",
+                 joined(ham10000_classes()), ")");
+    std::string lesion = trim_spaces(table.rows[r][lesion_col]);
+    listed.push_back({id, label, lesion.empty() ? id : lesion});
+  }
+  return listed;
+}
+
 Dataset read_ham10000(const fs::path& path, const DatasetOptions& options) {
   fs::path csv = path, root = path;
   if (fs::is_directory(path)) {
@@ -65,22 +84,7 @@ Dataset read_ham10000(const fs::path& path, const DatasetOptions& options) {
   dataset.source = csv.string();
   dataset.class_names = class_names(options.labels);
 
-  CsvTable table = read_csv(csv.string());
-  const int lesion_col = table.require_column("lesion_id");
-  const int image_col = table.require_column("image_id");
-  const int dx_col = table.require_column("dx");
-  std::map<std::string, int> first_line;
-  std::vector<ListedImage> listed;
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    std::string id = unique_image_id(table, r, image_col, first_line);
-    std::string dx = trim_spaces(table.rows[r][dx_col]);
-    int label = label_for_dx(dx, options.labels);
-    if (label < 0)
-      data_error(table.where(r), ": unknown class '", dx, "' in column dx (expected one of ",
-                 joined(ham10000_classes()), ")");
-    std::string lesion = trim_spaces(table.rows[r][lesion_col]);
-    listed.push_back({id, label, lesion.empty() ? id : lesion});
-  }
+  const std::vector<ListedImage> listed = list_ham10000(read_csv(csv.string()), options.labels);
   attach_images(dataset, listed, index_images(root), root, options.skip_missing);
   return dataset;
 }
@@ -121,9 +125,14 @@ fs::path find_named(const std::vector<fs::path>& roots, const std::string& name,
 
 // ISIC2018_Task3_<Split>_LesionGroupings.csv: image -> lesion_id.
 std::map<std::string, std::string> read_lesion_groupings(const fs::path& csv) {
+  if (csv.empty()) return {};
+  return lesion_groupings(read_csv(csv.string()));
+}
+
+}  // namespace
+
+std::map<std::string, std::string> lesion_groupings(const CsvTable& table) {
   std::map<std::string, std::string> lesion_of;
-  if (csv.empty()) return lesion_of;
-  CsvTable table = read_csv(csv.string());
   const int image_col = table.require_column("image");
   const int lesion_col = table.require_column("lesion_id");
   for (size_t r = 0; r < table.rows.size(); ++r) {
@@ -133,7 +142,41 @@ std::map<std::string, std::string> read_lesion_groupings(const fs::path& csv) {
   return lesion_of;
 }
 
-}  // namespace
+std::vector<ListedImage> list_isic2018(const CsvTable& table,
+                                      const std::map<std::string, std::string>& lesion_of,
+                                      LabelMode labels) {
+  const int image_col = table.require_column("image");
+  const auto& codes = ham10000_classes();
+  std::vector<int> class_col;
+  for (const auto& code : codes) class_col.push_back(table.require_column(upper(code)));
+  std::map<std::string, int> first_line;
+  std::vector<ListedImage> listed;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    std::string id = unique_image_id(table, r, image_col, first_line);
+    std::vector<std::string> marked;  // columns holding 1
+    int dx = -1;
+    for (size_t c = 0; c < codes.size(); ++c) {
+      const std::string& cell = table.rows[r][class_col[c]];
+      char* end = nullptr;
+      double v = std::strtod(cell.c_str(), &end);
+      // The whole cell must be the number: "1.0x" (or a NUL byte inside it) is not.
+      if (cell.empty() || end != cell.c_str() + cell.size())
+        data_error(table.where(r), ": column ", upper(codes[c]), " holds '", cell,
+                   "', expected 0.0 or 1.0");
+      if (v > 0.5) {
+        marked.push_back(upper(codes[c]));
+        dx = static_cast<int>(c);
+      }
+    }
+    if (marked.size() != 1)
+      data_error(table.where(r), ": expected exactly one class marked 1.0, found ", marked.size(),
+                 marked.empty() ? "" : " (" + joined(marked) + ")");
+    auto lesion = lesion_of.find(id);
+    listed.push_back({id, label_for_dx(codes[dx], labels),
+                      lesion == lesion_of.end() ? id : lesion->second});
+  }
+  return listed;
+}
 
 Dataset read_isic2018(const fs::path& path, const DatasetOptions& options) {
   fs::path csv;
@@ -161,36 +204,8 @@ Dataset read_isic2018(const fs::path& path, const DatasetOptions& options) {
   dataset.source = csv.string();
   dataset.class_names = class_names(options.labels);
 
-  CsvTable table = read_csv(csv.string());
-  const int image_col = table.require_column("image");
-  const auto& codes = ham10000_classes();
-  std::vector<int> class_col;
-  for (const auto& code : codes) class_col.push_back(table.require_column(upper(code)));
-  std::map<std::string, int> first_line;
-  std::vector<ListedImage> listed;
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    std::string id = unique_image_id(table, r, image_col, first_line);
-    std::vector<std::string> marked;  // columns holding 1
-    int dx = -1;
-    for (size_t c = 0; c < codes.size(); ++c) {
-      const std::string& cell = table.rows[r][class_col[c]];
-      char* end = nullptr;
-      double v = std::strtod(cell.c_str(), &end);
-      if (cell.empty() || *end != '\0')
-        data_error(table.where(r), ": column ", upper(codes[c]), " holds '", cell,
-                   "', expected 0.0 or 1.0");
-      if (v > 0.5) {
-        marked.push_back(upper(codes[c]));
-        dx = static_cast<int>(c);
-      }
-    }
-    if (marked.size() != 1)
-      data_error(table.where(r), ": expected exactly one class marked 1.0, found ", marked.size(),
-                 marked.empty() ? "" : " (" + joined(marked) + ")");
-    auto lesion = lesion_of.find(id);
-    listed.push_back({id, label_for_dx(codes[dx], options.labels),
-                      lesion == lesion_of.end() ? id : lesion->second});
-  }
+  const std::vector<ListedImage> listed =
+      list_isic2018(read_csv(csv.string()), lesion_of, options.labels);
   attach_images(dataset, listed, index_images(input), input, options.skip_missing);
   return dataset;
 }

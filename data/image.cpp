@@ -3,6 +3,7 @@
 
 #include <stb_image.h>
 #include <stb_image_write.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -30,6 +31,12 @@ bool is_png(const uint8_t* d, size_t n) {
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) data_error(path, ": cannot open (", std::strerror(errno), ")");
+  // fopen accepts a folder; reading it would then fail with a vague error.
+  struct stat info;
+  if (::fstat(::fileno(f), &info) == 0 && S_ISDIR(info.st_mode)) {
+    std::fclose(f);
+    data_error(path, ": is a folder, expected an image file");
+  }
   std::vector<uint8_t> bytes;
   uint8_t buffer[1 << 16];
   size_t got;
@@ -146,6 +153,8 @@ Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& na
   }
   if (!jpeg_has_end_marker(data, size))
     data_error(name, ": corrupt JPEG (truncated: no end-of-image marker)");
+  const std::string tables = detail::jpeg_table_error(data, size);
+  if (!tables.empty()) data_error(name, ": corrupt JPEG (", tables, ")");
   return decode_with_stb(data, size, name, kind);
 }
 

@@ -16,6 +16,11 @@ namespace detail {
 bool decode_jpeg_turbo(const uint8_t* data, size_t size, int min_width, int min_height, Image& out,
                        std::string& error);
 
+// For the stb_image path: "" when every scan's Huffman tables are defined
+// before use and no table lists more than 256 codes, else what is wrong.
+// jpeg_tables.cpp explains why stb needs this.
+std::string jpeg_table_error(const uint8_t* data, size_t size);
+
 }  // namespace detail
 }  // namespace data
 }  // namespace cudagrad

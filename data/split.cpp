@@ -115,6 +115,34 @@ Split fold_train_val(const Split& folds, int fold) {
   return split;
 }
 
+void require_every_class_in(const Split& split, const std::string& name,
+                            const std::vector<Sample>& samples,
+                            const std::vector<std::string>& class_names) {
+  CG_CHECK(split.part.size() == samples.size(),
+           "split has " << split.part.size() << " entries for " << samples.size() << " samples");
+  const int wanted = split.part_index(name);
+  CG_CHECK(wanted >= 0, "the split has no part '" << name << "'");
+  const size_t k = class_names.size();
+  std::vector<int64_t> in_part(k, 0), elsewhere(k, 0);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const size_t label = static_cast<size_t>(samples[i].label);
+    CG_CHECK(label < k, "sample " << samples[i].image_id << " has label " << samples[i].label
+                                  << " outside [0, " << k << ")");
+    (split.part[i] == wanted ? in_part : elsewhere)[label] += 1;
+  }
+  std::ostringstream missing;
+  int count = 0;
+  for (size_t c = 0; c < k; ++c) {
+    if (in_part[c] > 0 || elsewhere[c] == 0) continue;
+    missing << (count++ ? ", " : "") << class_names[c] << " (" << elsewhere[c]
+            << (elsewhere[c] == 1 ? " image" : " images") << ", all in other parts)";
+  }
+  if (count > 0)
+    data_error("the ", name, " part has no images of ", count == 1 ? "class " : "classes ",
+               missing.str(), "; a model trained on it cannot learn ", count == 1 ? "it" : "them",
+               " (use more images, another seed or other split fractions)");
+}
+
 void write_splits_csv(const std::string& path, const std::vector<Sample>& samples,
                       const Split& split) {
   CG_CHECK(split.part.size() == samples.size(),

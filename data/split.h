@@ -58,6 +58,16 @@ Split fold_train_val(const Split& folds, int fold);
 std::vector<int> assign_stratified_groups(const std::vector<Sample>& samples, int num_classes,
                                           const std::vector<double>& fractions, uint64_t seed);
 
+// An Error when part `name` (usually "train") has no image of a class that
+// the dataset does have images of: a few lesions of a rare class can all
+// land in val/test, and a model trained without them silently never learns
+// the class. The message names each such class and where its images went.
+// Classes with no images anywhere are not an error (a label set can be
+// wider than the data).
+void require_every_class_in(const Split& split, const std::string& name,
+                            const std::vector<Sample>& samples,
+                            const std::vector<std::string>& class_names);
+
 // splits.csv: image_id,group_id,label,split, one row per sample. Written to
 // a temporary file and renamed, so a crash never leaves half a file.
 void write_splits_csv(const std::string& path, const std::vector<Sample>& samples,

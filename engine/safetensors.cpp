@@ -1,5 +1,6 @@
 #include "engine/safetensors.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <set>
@@ -193,28 +195,24 @@ void check_tiling(const std::string& path, std::vector<Entry>& entries, uint64_t
                                        << data_bytes << " bytes, tensors cover " << covered << ")");
 }
 
-void read_exact(FILE* f, const std::string& path, uint64_t offset, unsigned char* dst,
-                size_t bytes) {
-  if (bytes == 0) return;
-  CG_CHECK(std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0 &&
-               std::fread(dst, 1, bytes, f) == bytes,
-           path << ": could not read " << bytes << " bytes at offset " << offset);
-}
+// Where the bytes come from: a file read piece by piece (so a checkpoint is
+// never held in memory twice) or a buffer already in memory. read() copies
+// exactly n bytes at offset; the parser only asks for ranges it has checked
+// against size.
+struct ByteSource {
+  std::string name;  // for error messages
+  uint64_t size = 0;
+  std::function<void(uint64_t offset, unsigned char* dst, size_t n)> read;
+};
 
-}  // namespace
-
-NamedTensors load_safetensors(const std::string& path, SafetensorsMetadata* metadata) {
-  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  CG_CHECK(f, "cannot open safetensors file " << path << ": " << std::strerror(errno));
-  CG_CHECK(std::fseek(f.get(), 0, SEEK_END) == 0, path << ": cannot seek (not a regular file?)");
-  long size_or_error = std::ftell(f.get());
-  CG_CHECK(size_or_error >= 0, path << ": cannot determine the file size");
-  const uint64_t file_bytes = static_cast<uint64_t>(size_or_error);
+NamedTensors parse_safetensors(const ByteSource& src, SafetensorsMetadata* metadata) {
+  const std::string& path = src.name;
+  const uint64_t file_bytes = src.size;
   CG_CHECK(file_bytes >= 8,
            path << ": file is " << file_bytes << " bytes, too short for the 8-byte header length");
 
   unsigned char length_bytes[8];
-  read_exact(f.get(), path, 0, length_bytes, 8);
+  src.read(0, length_bytes, 8);
   const uint64_t header_bytes = load_le(length_bytes, 8);
   CG_CHECK(header_bytes <= file_bytes - 8, path << ": header length " << header_bytes
                                                 << " runs past the end of the file (" << file_bytes
@@ -225,7 +223,7 @@ NamedTensors load_safetensors(const std::string& path, SafetensorsMetadata* meta
            path << ": header length " << header_bytes << " is too short for a JSON object");
 
   std::string header(header_bytes, '\0');
-  read_exact(f.get(), path, 8, reinterpret_cast<unsigned char*>(&header[0]), header_bytes);
+  src.read(8, reinterpret_cast<unsigned char*>(&header[0]), header_bytes);
   json::Value root = json::parse(header, path + " header");
   CG_CHECK(root.is_object(),
            path << ": header must be a JSON object, got a " << json::type_name(root.type));
@@ -258,7 +256,7 @@ NamedTensors load_safetensors(const std::string& path, SafetensorsMetadata* meta
     Tensor t = Tensor::empty(e.shape);
     const size_t bytes = static_cast<size_t>(e.end - e.begin);
     raw.resize(bytes);
-    read_exact(f.get(), path, data_start + e.begin, raw.data(), bytes);
+    src.read(data_start + e.begin, raw.data(), bytes);
     const int64_t n = t.numel();
     float* dst = t.data();
     for (int64_t i = 0; i < n; ++i) dst[i] = e.dtype->decode(raw.data() + i * e.dtype->bytes);
@@ -266,6 +264,42 @@ NamedTensors load_safetensors(const std::string& path, SafetensorsMetadata* meta
   }
   if (metadata) *metadata = std::move(meta);
   return out;
+}
+
+}  // namespace
+
+NamedTensors load_safetensors(const std::string& path, SafetensorsMetadata* metadata) {
+  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  CG_CHECK(f, "cannot open safetensors file " << path << ": " << std::strerror(errno));
+  // fopen succeeds on a folder, and a folder's "size" is meaningless.
+  struct stat info;
+  CG_CHECK(::fstat(::fileno(f.get()), &info) == 0 && S_ISREG(info.st_mode),
+           path << ": not a regular file (a folder?); expected a safetensors file");
+  CG_CHECK(std::fseek(f.get(), 0, SEEK_END) == 0, path << ": cannot seek");
+  long size_or_error = std::ftell(f.get());
+  CG_CHECK(size_or_error >= 0, path << ": cannot determine the file size");
+
+  ByteSource src;
+  src.name = path;
+  src.size = static_cast<uint64_t>(size_or_error);
+  src.read = [&](uint64_t offset, unsigned char* dst, size_t bytes) {
+    if (bytes == 0) return;
+    CG_CHECK(std::fseek(f.get(), static_cast<long>(offset), SEEK_SET) == 0 &&
+                 std::fread(dst, 1, bytes, f.get()) == bytes,
+             path << ": could not read " << bytes << " bytes at offset " << offset);
+  };
+  return parse_safetensors(src, metadata);
+}
+
+NamedTensors load_safetensors_bytes(const unsigned char* data, size_t size,
+                                    const std::string& source, SafetensorsMetadata* metadata) {
+  ByteSource src;
+  src.name = source;
+  src.size = size;
+  src.read = [&](uint64_t offset, unsigned char* dst, size_t bytes) {
+    if (bytes > 0) std::memcpy(dst, data + offset, bytes);
+  };
+  return parse_safetensors(src, metadata);
 }
 
 namespace {

@@ -16,6 +16,7 @@
 // tensors must tile the data area exactly (no overlap, no gap, nothing after
 // the last one), and any violation is a cudagrad::Error naming the file.
 #pragma once
+#include <cstddef>
 #include <map>
 #include <string>
 #include <utility>
@@ -33,6 +34,13 @@ using SafetensorsMetadata = std::map<std::string, std::string>;
 // are converted to float (wide integers and F64 may round). If metadata is
 // given it receives the "__metadata__" entries.
 NamedTensors load_safetensors(const std::string& path, SafetensorsMetadata* metadata = nullptr);
+
+// The same from a whole file already in memory; `source` names it in error
+// messages. Both share one parser, so tests and the fuzzer (fuzz/) exercise
+// exactly the checks a file on disk goes through.
+NamedTensors load_safetensors_bytes(const unsigned char* data, size_t size,
+                                    const std::string& source,
+                                    SafetensorsMetadata* metadata = nullptr);
 
 // Writes the tensors (any device) as F32 in the given order, replacing `path`
 // atomically: the bytes go to "<path>.tmp.<pid>", are flushed to disk, and

@@ -12,6 +12,7 @@ packages=(
   libturbojpeg0-dev       # faster JPEG decoding (optional: stb is the fallback)
   pkg-config              # finds TurboJPEG
   doctest-dev             # the test framework
+  clang libclang-rt-dev   # the fuzz targets (scripts/fuzz.sh): libFuzzer and the sanitizers
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "data/cache.h"
 #include "data_test_util.h"
@@ -126,6 +127,23 @@ TEST_CASE("cache: damaged or foreign files") {
   ImageCache rebuilt = ImageCache::open_or_build(path, samples, small());
   CHECK(rebuilt.built_now());
   CHECK(cache_matches_direct_decode(rebuilt, samples));
+
+  // A section offset or length damaged in the header (labels, status, ids,
+  // ids length: the 64-bit fields at bytes 40..71). Used as a pointer it
+  // would read outside the file; it must be "damaged", and open_or_build
+  // must rebuild rather than trust it.
+  for (size_t field = 40; field < 72; field += 8) {
+    CAPTURE(field);
+    const uint64_t huge = uint64_t(1) << 62;
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(field));
+    f.write(reinterpret_cast<const char*>(&huge), sizeof huge);
+    f.close();
+    CHECK(error_of([&] { ImageCache::open(path); }).find(": damaged cache") != std::string::npos);
+    ImageCache again = ImageCache::open_or_build(path, samples, small());
+    CHECK(again.built_now());
+    CHECK(cache_matches_direct_decode(again, samples));
+  }
 }
 
 TEST_CASE("cache: an unreadable image is an error, or skipped and marked") {

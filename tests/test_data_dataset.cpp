@@ -122,6 +122,29 @@ TEST_CASE("dataset: HAM10000 bad metadata names the file and line") {
   CHECK(load_with(std::string(kHamHeader) + "HAM_1,ISIC_1,mel,h,1,m,x\nHAM_2,ISIC_2,nv\n") ==
         csv + ":3: short row: 3 fields, the header has 7");
   CHECK(load_with(std::string(kHamHeader) + "HAM_1,,mel,h,1,m,x\n") == csv + ":2: empty image_id");
+  // A header and nothing else: an empty dataset, said as such.
+  CHECK(load_with(kHamHeader) == csv + ": lists no images (a header and no rows)");
+  CHECK(load_with("") == csv + ": the file is empty (expected a header line)");
+  // The metadata file's name on a folder.
+  std::filesystem::remove(csv);
+  std::filesystem::create_directory(csv);
+  CHECK(error_of([&] { load_dataset(t.path().string()); }) ==
+        csv + ": is a folder, expected a CSV file");
+}
+
+TEST_CASE("dataset: HAM10000 metadata saved by a spreadsheet (BOM, CRLF, quoted commas)") {
+  TempDir t("hamexcel");
+  write_file(t.path() / "HAM10000_metadata.csv",
+             "\xEF\xBB\xBF\"lesion_id\",\"image_id\",\"dx\",\"localization\"\r\n"
+             "HAM_1,ISIC_1,bkl,\"trunk, upper\"\r\n"
+             "HAM_2,ISIC_2,\"df\",\"say \"\"x\"\", then, more\"\r\n");
+  write_file(t.path() / "ISIC_1.jpg", "x");
+  write_file(t.path() / "ISIC_2.jpg", "x");
+  Dataset d = load_dataset(t.path().string());
+  REQUIRE(d.samples.size() == 2);
+  CHECK(d.samples[0].group_id == "HAM_1");  // the BOM did not stick to the first column name
+  CHECK(d.samples[0].label == 2);
+  CHECK(d.samples[1].label == 3);
 }
 
 TEST_CASE("dataset: images listed but missing are an error, or skipped and counted") {
@@ -202,6 +225,10 @@ TEST_CASE("dataset: ISIC 2018 bad ground truth names the file and line") {
         csv + ":2: expected exactly one class marked 1.0, found 0");
   CHECK(load_with(std::string(kIsicHeader) + "ISIC_1,0.0,yes,0.0,0.0,0.0,0.0,0.0\n") ==
         csv + ":2: column NV holds 'yes', expected 0.0 or 1.0");
+  // A NUL byte ends the C string strtod sees; the cell is still not a number.
+  CHECK(load_with(std::string(kIsicHeader) + "ISIC_1,0.0,1.0" + std::string(1, '\0') +
+                  "x,0.0,0.0,0.0,0.0,0.0\n")
+            .find(":2: column NV holds '1.0") != std::string::npos);
   CHECK(load_with("image,MEL,NV,BCC,AKIEC,BKL,DF\nISIC_1,1,0,0,0,0,0\n") ==
         csv + ":1: missing column 'VASC' (the header has: image,MEL,NV,BCC,AKIEC,BKL,DF)");
   CHECK(load_with(std::string(kIsicHeader) + "ISIC_1,1,0,0,0,0,0,0\nISIC_1,1,0,0,0,0,0,0\n") ==

@@ -137,6 +137,27 @@ TEST_CASE("split: small generated cases") {
         std::string::npos);
 }
 
+TEST_CASE("split: a class with no training images after the split is an error naming it") {
+  // Class 2 has one lesion of two images; a split that puts it in test leaves
+  // training without the class. Class 3 has no images at all: not an error.
+  std::vector<Sample> samples;
+  for (int i = 0; i < 12; ++i)
+    samples.push_back({"I" + std::to_string(i), "", i % 2, "G" + std::to_string(i)});
+  samples.push_back({"R1", "", 2, "RARE"});
+  samples.push_back({"R2", "", 2, "RARE"});
+  const std::vector<std::string> names = {"a", "b", "rare", "never"};
+  Split s = split_train_val_test(samples, 4, {0.6, 0.2, 0.2}, 1);
+  check_groups_whole(samples, s);
+  for (size_t i = 12; i < 14; ++i) s.part[i] = s.part_index("test");
+  CHECK(error_of([&] { require_every_class_in(s, "train", samples, names); }) ==
+        "the train part has no images of class rare (2 images, all in other parts); a model "
+        "trained on it cannot learn it (use more images, another seed or other split fractions)");
+  s.part[12] = s.part_index("train");
+  CHECK(error_of([&] { require_every_class_in(s, "train", samples, names); }).empty());
+  CHECK(error_of([&] { require_every_class_in(s, "holdout", samples, names); })
+            .rfind("the split has no part 'holdout'", 0) == 0);
+}
+
 TEST_CASE("split: splits.csv round trip and a changed dataset") {
   TempDir t("splits");
   std::vector<Sample> samples;
