@@ -192,6 +192,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   }
   // Re-read, so a resumed run checks the dataset still matches its split.
   const data::Split split = data::read_splits_csv(run.path("splits.csv"), dataset.samples);
+  data::require_every_class_in(split, "train", dataset.samples, run.class_names);
   if (config.freeze == "backbone") freeze_backbone(*run.model);
   const std::vector<Dropout*> dropouts = dropout_layers(*run.model);
   for (size_t i = 0; i < dropouts.size() && i < run.state.dropout_counters.size(); ++i)
