@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds cudagrad and runs every test, twice: a release build (with the CUDA
 # parts when nvcc is present) and an AddressSanitizer + UndefinedBehaviorSanitizer
-# build. Prints ctest's summary for each.
+# build. Prints ctest's summary for each. Then runs each fuzz target for
+# FUZZ_SECONDS (default 60; 0 skips fuzzing) from its seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-$(nproc)}
@@ -21,3 +22,11 @@ cmake -S . -B build-sanitize -DCUDAGRAD_CUDA=OFF -DCUDAGRAD_SANITIZE=ON -DCMAKE_
 cmake --build build-sanitize -j"$jobs" >> build-sanitize.log 2>&1 || { tail -n 80 build-sanitize.log; exit 1; }
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
+
+seconds=${FUZZ_SECONDS:-60}
+if [ "$seconds" -gt 0 ]; then
+  echo "== fuzz targets (clang, ASan + UBSan + libFuzzer, ${seconds} s each)"
+  bash scripts/fuzz.sh "$seconds"
+else
+  echo "== fuzz targets skipped (FUZZ_SECONDS=0)"
+fi
