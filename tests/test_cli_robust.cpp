@@ -57,7 +57,7 @@ void check_one_line_error(int status, const std::string& out, const std::string&
 
 }  // namespace
 
-TEST_CASE("cli: SIGKILL at a random moment after the first checkpoint; --resume finishes the same") {
+TEST_CASE("cli: SIGKILL at a random moment after the first checkpoint, and --resume finishes the same") {
   TempDir dir("cli_kill_random");
   std::string out;
   const auto start = std::chrono::steady_clock::now();
