@@ -234,6 +234,9 @@ NamedTensors parse_safetensors(const ByteSource& src, SafetensorsMetadata* metad
   std::set<std::string> names;
   SafetensorsMetadata meta;
   for (const auto& member : root.members) {
+    // save_safetensors refuses an empty name, so load does too: a tensor
+    // nobody can ask for by name is a damaged header, not data.
+    CG_CHECK(!member.first.empty(), path << ": a tensor in the header has an empty name");
     CG_CHECK(names.insert(member.first).second,
              path << ": name '" << member.first << "' appears twice in the header");
     if (member.first == "__metadata__") {

@@ -219,6 +219,9 @@ TEST_CASE("safetensors: lying headers are rejected with a message") {
       make_file("{" + tensor("a", "F32", "[1]", 0, 4) + "," + tensor("a", "F32", "[1]", 4, 8) + "}",
                 two),
       "appears twice");
+  // Found by fuzz_safetensors: an empty name loaded although save refuses it.
+  expect_rejected("empty_name", make_file("{" + tensor("", "F32", "[1]", 0, 4) + "}", f32_bytes({1})),
+                  "empty name");
   expect_rejected("array_header", make_file("[1, 2]", two), "must be a JSON object");
   expect_rejected("string_header", make_file("\"abc\"", two), "must be a JSON object");
   expect_rejected("header_trailing_garbage", make_file(kOneTensor + " xyz", two),
