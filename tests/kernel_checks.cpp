@@ -517,10 +517,20 @@ void check_adam() {
 }
 
 // ---- linear ---------------------------------------------------------------------------------
+// An input copied to the target one float past an aligned address: a GEMM
+// must not use 16-byte loads on it.
+const float* in_misaligned(const std::vector<float>& host) {
+  std::vector<float> padded(host.size() + 1, 0.0f);
+  std::copy(host.begin(), host.end(), padded.begin() + 1);
+  return in(padded) + 1;
+}
+
 void check_linear() {
+  // Sizes that are multiples of 4 take the GEMM's float4 loads (64 x 64 x 64,
+  // 6 x 68 x 12); the others, and the misaligned inputs, load one float at a time.
   for (const LinearShape& s :
        {LinearShape{1, 3, 2}, LinearShape{5, 70, 33}, LinearShape{64, 64, 64},
-        LinearShape{2, 130, 7}, LinearShape{67, 17, 65}}) {
+        LinearShape{2, 130, 7}, LinearShape{67, 17, 65}, LinearShape{6, 68, 12}}) {
     for (bool with_bias : {true, false}) {
       const size_t nx = size_t(s.N) * s.in, nw = size_t(s.out) * s.in, ny = size_t(s.N) * s.out;
       auto x = random_vector(nx, 70), w = random_vector(nw, 71, 0.3f), b = random_vector(s.out, 72);
@@ -529,6 +539,21 @@ void check_linear() {
       const float* tested_bias = with_bias ? in(b) : nullptr;
       const std::string label =
           shape_label({{"N", s.N}, {"in", s.in}, {"out", s.out}, {"bias", with_bias}});
+      // Misaligned copies of the same inputs (without bias: the case runs once).
+      if (!with_bias) {
+        std::vector<float> y(ny), dx(nx), dw(nw);
+        ref.linear_forward(s, x.data(), w.data(), nullptr, y.data());
+        ref.linear_backward_input(s, dy.data(), w.data(), dx.data());
+        ref.linear_backward_weight(s, x.data(), dy.data(), dw.data(), nullptr);
+        Guarded<float> got_y(ny), got_dx(nx), got_dw(nw);
+        TESTED(linear_forward)(s, in_misaligned(x), in_misaligned(w), nullptr, got_y.data());
+        TESTED(linear_backward_input)(s, in_misaligned(dy), in_misaligned(w), got_dx.data());
+        TESTED(linear_backward_weight)
+        (s, in_misaligned(x), in_misaligned(dy), got_dw.data(), nullptr);
+        expect_match("linear forward, misaligned inputs " + label, y, got_y);
+        expect_match("linear backward input, misaligned inputs " + label, dx, got_dx);
+        expect_match("linear backward weight, misaligned inputs " + label, dw, got_dw);
+      }
 
       std::vector<float> y(ny), dx(nx), dw(nw), db(s.out);
       ref.linear_forward(s, x.data(), w.data(), bias, y.data());
@@ -612,6 +637,10 @@ void check_conv2d() {
       {2, 3, 7, 5, 4, 3, 1, 1, 1},  {1, 3, 6, 7, 5, 3, 2, 0, 1}, {2, 4, 5, 5, 6, 3, 2, 1, 2},
       {3, 5, 4, 6, 7, 1, 1, 0, 1},  {1, 2, 9, 8, 3, 5, 2, 2, 1}, {1, 1, 1, 1, 2, 1, 1, 0, 1},
       {2, 6, 9, 9, 70, 3, 1, 1, 1},  // more output channels than one 64-row tile
+      // Rows of w (C_in/groups * k * k) and planes of dy a multiple of 4 long:
+      // the GEMM's float4 loads where they apply, with ragged tile edges.
+      {2, 4, 8, 6, 5, 3, 1, 1, 1},  {2, 8, 6, 7, 12, 3, 1, 1, 1}, {3, 4, 8, 8, 66, 1, 1, 0, 1},
+      {2, 8, 10, 6, 8, 3, 2, 1, 2},
   };
   for (const ConvCase& c : cases) compare_conv(c, false, true);
   compare_conv(cases[1], false, false);

@@ -36,6 +36,11 @@ __device__ __forceinline__ int64_t grid_stride() {
   return static_cast<int64_t>(gridDim.x) * blockDim.x;
 }
 
+// Whether p may be read as float4 (16-byte aligned).
+__host__ __device__ __forceinline__ bool is_aligned16(const float* p) {
+  return reinterpret_cast<uintptr_t>(p) % 16 == 0;
+}
+
 // Butterfly reductions: after log2(32) = 5 exchanges every lane holds the
 // result for the whole warp. All 32 lanes must take part.
 __device__ __forceinline__ float warp_sum(float v) {

@@ -44,16 +44,23 @@ ConvGeometry geometry(const Conv2dShape& s) {
 // A(m = co, k = (ci, kh, kw)) = w[g*Cog + co, ci, kh, kw]
 struct WeightRows {
   static constexpr bool k_contiguous = true;
+  static constexpr bool has_load4 = true;  // a row of w is plain memory
   const float* w;
   ConvGeometry c;
   __device__ float operator()(int g, int co, int kk) const {
     return w[(static_cast<int64_t>(g) * c.Cog + co) * c.Cig * c.k * c.k + kk];
+  }
+  __device__ bool aligned4() const { return is_aligned16(w) && c.Cig * c.k * c.k % 4 == 0; }
+  __device__ float4 load4(int g, int co, int kk) const {
+    return *reinterpret_cast<const float4*>(w + (static_cast<int64_t>(g) * c.Cog + co) * c.Cig *
+                                                    c.k * c.k + kk);
   }
 };
 
 // B(k = (ci, kh, kw), n = (sample, oh, ow)) = x[sample, g*Cig + ci, oh*s - p + kh, ow*s - p + kw]
 struct InputPatches {
   static constexpr bool k_contiguous = false;  // consecutive columns: neighbouring pixels
+  static constexpr bool has_load4 = false;  // gathered, not plain rows
   const float* x;
   ConvGeometry c;
   __device__ float operator()(int g, int kk, int col) const {
@@ -81,6 +88,7 @@ struct StoreOutput {
 // A(m = ci, k = (co, kh, kw)) = w[g*Cog + co, ci, kh, kw]
 struct WeightColumns {
   static constexpr bool k_contiguous = true;  // along (kh, kw)
+  static constexpr bool has_load4 = false;  // gathered, not plain rows
   const float* w;
   ConvGeometry c;
   __device__ float operator()(int g, int ci, int kk) const {
@@ -94,6 +102,7 @@ struct WeightColumns {
 // there is none (h + p - kh negative, not a multiple of s, or past H_out).
 struct OutputGradientTaps {
   static constexpr bool k_contiguous = false;
+  static constexpr bool has_load4 = false;  // gathered, not plain rows
   const float* dy;
   ConvGeometry c;
   __device__ float operator()(int g, int kk, int col) const {
@@ -122,17 +131,26 @@ struct StoreInputGradient {
 // A(m = co, k = (sample, oh, ow)) = dy[sample, g*Cog + co, oh, ow]
 struct OutputGradientRows {
   static constexpr bool k_contiguous = true;
+  // A group of 4 never straddles two samples when a plane holds a multiple of 4 pixels.
+  static constexpr bool has_load4 = true;
   const float* dy;
   ConvGeometry c;
   __device__ float operator()(int g, int co, int col) const {
     const int P = c.H_out * c.W_out, n = col / P, p = col % P;
     return dy[(static_cast<int64_t>(n) * c.C_out + g * c.Cog + co) * P + p];
   }
+  __device__ bool aligned4() const { return is_aligned16(dy) && c.H_out * c.W_out % 4 == 0; }
+  __device__ float4 load4(int g, int co, int col) const {
+    const int P = c.H_out * c.W_out, n = col / P, p = col % P;
+    return *reinterpret_cast<const float4*>(
+        dy + (static_cast<int64_t>(n) * c.C_out + g * c.Cog + co) * P + p);
+  }
 };
 
 // B(k = (sample, oh, ow), n = (ci, kh, kw)) = X_col transposed
 struct InputPatchesTransposed {
   static constexpr bool k_contiguous = true;  // consecutive k: neighbouring pixels
+  static constexpr bool has_load4 = false;
   InputPatches patches;
   __device__ float operator()(int g, int col, int kk) const { return patches(g, kk, col); }
 };

@@ -22,10 +22,15 @@ namespace {
 template <bool second_index_is_k>
 struct RowMajor {
   static constexpr bool k_contiguous = second_index_is_k;
+  static constexpr bool has_load4 = true;
   const float* p;
   int cols;
   __device__ float operator()(int, int r, int c) const {
     return p[static_cast<int64_t>(r) * cols + c];
+  }
+  __device__ bool aligned4() const { return is_aligned16(p) && cols % 4 == 0; }
+  __device__ float4 load4(int, int r, int c) const {  // (r, c .. c + 3)
+    return *reinterpret_cast<const float4*>(p + static_cast<int64_t>(r) * cols + c);
   }
 };
 
@@ -33,10 +38,15 @@ struct RowMajor {
 template <bool second_index_is_k>
 struct Transposed {
   static constexpr bool k_contiguous = !second_index_is_k;
+  static constexpr bool has_load4 = true;
   const float* p;
   int rows;
   __device__ float operator()(int, int r, int c) const {
     return p[static_cast<int64_t>(c) * rows + r];
+  }
+  __device__ bool aligned4() const { return is_aligned16(p) && rows % 4 == 0; }
+  __device__ float4 load4(int, int r, int c) const {  // (r .. r + 3, c)
+    return *reinterpret_cast<const float4*>(p + static_cast<int64_t>(c) * rows + r);
   }
 };
 
