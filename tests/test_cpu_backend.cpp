@@ -129,8 +129,10 @@ TEST_CASE("cpu backend: depthwise conv2d matches the reference") {
 }
 
 TEST_CASE("cpu backend: batch norm matches the reference") {
+  // Planes shorter than one 16-float vector, whole vectors, and vectors plus a tail.
   for (BatchNormShape s : {BatchNormShape{2, 3, 5, 4}, BatchNormShape{1, 5, 3, 7},
-                           BatchNormShape{4, 2, 1, 1}}) {
+                           BatchNormShape{4, 2, 1, 1}, BatchNormShape{3, 2, 16, 16},
+                           BatchNormShape{2, 3, 9, 7}}) {
     const size_t n = size_t(s.N) * s.C * s.H * s.W;
     auto x = random_vector(n, 5, 3.f), dy = random_vector(n, 6);
     for (float& v : x) v += 2.f;  // a mean far from zero
