@@ -24,7 +24,7 @@ for spec in "lenet 32" "mobilenet 16" "resnet18 16"; do
   ours=$("$bin" --model "$1" --batch "$2" --steps 5 --warmup 2)
   theirs=$("$python" bench/compare_pytorch.py --model "$1" --batch "$2" --threads "$threads" --steps 5 --warmup 2)
   ratio=$(awk -v a="$(field "$ours" train_img_s)" -v b="$(field "$theirs" train_img_s)" 'BEGIN{printf "%.2f", a/b}')
-  rows+="| $1 | $2 | $(field "$ours" train_img_s) | $(field "$theirs" train_img_s) | $ratio | $(field "$ours" infer_img_s) | $(field "$theirs" infer_img_s) | $(field "$ours" peak_rss_mb) | $(field "$theirs" peak_rss_mb) |"$'\n'
+  rows+="| $1 | $2 | $(field "$ours" train_img_s) | $(field "$theirs" train_img_s) | $ratio | $(field "$ours" infer_img_s) | $(field "$theirs" infer_img_s) | $(field "$ours" train_peak_rss_mb) | $(field "$theirs" train_peak_rss_mb) | $(field "$ours" peak_rss_mb) | $(field "$theirs" peak_rss_mb) |"$'\n'
   echo "$ours"; echo "$theirs"
 done
 
@@ -36,10 +36,10 @@ report="### $(date -u +%Y-%m-%d) — $cpu, $(nproc) cores (${flags% }), $threads
 Load average before / after: $load_before / $load_after (above the core count means other work shared the cores; both sides then run slower, and not equally).
 cudagrad $(git rev-parse --short HEAD) (g++ $(g++ -dumpversion), Eigen, OpenMP) vs PyTorch $torch_version ($python).
 Training: forward + weighted cross-entropy + backward + Adam, 224x224, median of 5 steps after 2 warm-up.
-Inference: eval mode, batch 32. Peak RSS of each whole process.
+Inference: eval mode, batch 32. Peak RSS: after the training steps (training alone), and of the whole process (training, then inference).
 
-| model | batch | cudagrad train img/s | PyTorch train img/s | ratio | cudagrad infer img/s | PyTorch infer img/s | cudagrad peak RSS MB | PyTorch peak RSS MB |
-|---|---|---|---|---|---|---|---|---|
+| model | batch | cudagrad train img/s | PyTorch train img/s | ratio | cudagrad infer img/s | PyTorch infer img/s | cudagrad train peak RSS MB | PyTorch train peak RSS MB | cudagrad process peak RSS MB | PyTorch process peak RSS MB |
+|---|---|---|---|---|---|---|---|---|---|---|
 $rows"
 echo
 echo "$report"

@@ -6,7 +6,8 @@ the same shapes, thread count and optimizer as bench/train_throughput.
 Run with the interpreter that has torch (Debian's: /usr/bin/python3):
     bench/compare_pytorch.py --threads 2 --model lenet --batch 32
 Prints one line of key=value pairs that compare.sh reads:
-    model=lenet batch=32 train_img_s=... infer_img_s=... peak_rss_mb=... torch=1.13.0
+    model=lenet batch=32 train_img_s=... infer_img_s=... train_peak_rss_mb=... peak_rss_mb=... \
+        torch=1.13.0
 A training step is: forward, weighted cross-entropy, backward, Adam step.
 The median of --steps timed steps is reported, after --warmup steps.
 """
@@ -111,6 +112,8 @@ def main():
 
     model.train()
     train_s = median_seconds(train_step, args.warmup, args.steps)
+    # The peak of the training phase alone (inference runs at another batch size).
+    train_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
     model.eval()
     xi = torch.randn(args.infer_batch, 3, args.input, args.input)
@@ -122,7 +125,8 @@ def main():
     infer_s = median_seconds(infer_step, 1, max(3, args.steps // 2))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"model={args.model} batch={args.batch} train_img_s={args.batch / train_s:.2f} "
-          f"infer_img_s={args.infer_batch / infer_s:.2f} peak_rss_mb={peak_mb:.0f} "
+          f"infer_img_s={args.infer_batch / infer_s:.2f} train_peak_rss_mb={train_peak_mb:.0f} "
+          f"peak_rss_mb={peak_mb:.0f} "
           f"torch={torch.__version__}")
 
 

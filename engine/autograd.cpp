@@ -46,106 +46,136 @@ Tensor record(Tensor output, const char* name, std::vector<Tensor> inputs, Backw
   if (t_anomaly) check_finite(output, name);
   if (!grad_enabled()) return output;
   bool any = false;
-  for (Tensor& in : inputs) {
-    if (in.defined() && in.requires_grad()) {
-      any = true;
-    } else {
-      in = Tensor();  // not differentiated: don't keep it alive
-    }
-  }
+  for (const Tensor& in : inputs) any = any || (in.defined() && in.requires_grad());
   if (!any) return output;
   auto node = std::make_shared<Node>();
   node->name = name;
   node->layer = t_layer;
-  node->inputs = std::move(inputs);
+  node->inputs.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& in = inputs[i];
+    if (!in.defined() || !in.requires_grad()) continue;  // not differentiated: an empty slot
+    NodeInput& slot = node->inputs[i];
+    slot.shape = in.shape();
+    if (in.impl()->grad_fn) {
+      slot.producer = in.impl()->grad_fn;
+    } else {
+      slot.leaf = in.impl_ptr();
+    }
+  }
   node->backward = std::move(backward);
+  node->output = output.impl_ptr();
   output.impl()->grad_fn = node;
   output.impl()->requires_grad = true;
   return output;
 }
 
-// Adds g into t's gradient. A gradient tensor that nobody else holds is
-// adopted as is; one that is shared (add passes one gradient to both of its
-// inputs; reshape returns a view) is copied first, so that a later in-place
-// accumulation cannot change another tensor's gradient.
-static void accumulate_grad(TensorImpl* t, Tensor g, const std::string& op) {
-  CG_CHECK(g.shape() == t->shape, "backward of '" << op << "' returned a gradient of shape "
-                                                  << shape_str(g.shape()) << " for an input of shape "
-                                                  << shape_str(t->shape));
-  if (!t->grad) {
+// Adds g into a gradient slot (a leaf's grad, or a node's output gradient).
+// A gradient tensor that nobody else holds is adopted as is; one that is
+// shared (add passes one gradient to both of its inputs; reshape returns a
+// view) is copied first, so that a later in-place accumulation cannot change
+// another tensor's gradient.
+static void accumulate_grad(std::shared_ptr<TensorImpl>& slot, const Shape& shape, Tensor g,
+                            const std::string& op) {
+  CG_CHECK(g.shape() == shape, "backward of '" << op << "' returned a gradient of shape "
+                                               << shape_str(g.shape()) << " for an input of shape "
+                                               << shape_str(shape));
+  if (!slot) {
     bool exclusive = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
-    t->grad = exclusive ? g.impl_ptr() : g.clone().impl_ptr();
-    t->grad->grad_fn.reset();
-    t->grad->requires_grad = false;
+    slot = exclusive ? g.impl_ptr() : g.clone().impl_ptr();
+    slot->grad_fn.reset();
+    slot->requires_grad = false;
   } else {
-    Tensor acc(t->grad);
+    Tensor acc(slot);
     kernels_for(acc.device()).accumulate(acc.numel(), g.data(), acc.data());
   }
 }
 
-// Tensors reachable from root through grad_fn edges, each after every tensor
-// computed from it (so reversed, each tensor comes before its inputs). The
-// order holds owning pointers: releasing a node during backward drops the
-// graph's references, and the tensors must outlive the loop.
-using ImplPtr = std::shared_ptr<TensorImpl>;
-static std::vector<ImplPtr> topological_order(const ImplPtr& root) {
-  std::vector<ImplPtr> order;
-  std::unordered_set<TensorImpl*> visited;
+// Nodes reachable from root through their inputs' producers, each after
+// every node that used its output (so reversed, each node comes before the
+// nodes of its inputs). The order holds owning pointers: releasing a node
+// during backward drops the graph's references, and the nodes must outlive
+// the loop.
+using NodePtr = std::shared_ptr<Node>;
+static std::vector<NodePtr> topological_order(const NodePtr& root) {
+  std::vector<NodePtr> order;
+  std::unordered_set<Node*> visited;
   // Iterative depth-first search: deep networks would overflow a recursive one.
-  std::vector<std::pair<ImplPtr, size_t>> stack{{root, 0}};
+  std::vector<std::pair<NodePtr, size_t>> stack{{root, 0}};
   visited.insert(root.get());
   while (!stack.empty()) {
-    auto& [t, next_input] = stack.back();
-    Node* node = t->grad_fn.get();
-    if (node && next_input < node->inputs.size()) {
-      ImplPtr in = node->inputs[next_input++].impl_ptr();
+    auto& [node, next_input] = stack.back();
+    if (next_input < node->inputs.size()) {
+      const NodePtr& in = node->inputs[next_input++].producer;
       if (in && visited.insert(in.get()).second) stack.push_back({in, 0});
     } else {
-      order.push_back(t);
+      order.push_back(node);
       stack.pop_back();
     }
   }
   return order;
 }
 
-static void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
-  CG_CHECK(root.requires_grad(), "backward() on a tensor that does not require a gradient");
-  if (Node* node = root.grad_fn()) {
-    CG_CHECK(!node->released,
-             "backward() through the graph of '"
-                 << node->name
-                 << "' a second time: its saved tensors were freed by the first backward(); "
-                    "pass retain_graph=true to the first call to keep them");
-  }
-  accumulate_grad(root.impl(), grad_output, "backward seed");  // callers pass a fresh tensor
-
-  std::vector<ImplPtr> order = topological_order(root.impl_ptr());
+// Runs the closures from the loss back to the leaves (order reversed).
+static void backward_in_order(const std::vector<NodePtr>& order, bool retain_graph) {
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    TensorImpl* t = it->get();
-    Node* node = t->grad_fn.get();
-    if (!node) continue;  // a leaf: its gradient stays in t->grad
+    Node* node = it->get();
     CG_CHECK(!node->released, "backward() reached '" << node->name
                                                      << "' whose graph was already released; "
                                                         "pass retain_graph=true to keep it");
-    if (t->grad) {
+    if (node->grad) {
+      Tensor grad(node->grad);
+      node->grad.reset();
+      // A tensor that asked to keep its gradient gets it added to its grad,
+      // as a leaf would (a copy: the closure may pass `grad` on to an input).
+      if (auto out = node->output.lock(); out && out->retain_grad)
+        accumulate_grad(out->grad, out->shape, grad.clone(), node->name);
       Profiler* profiler = Profiler::active();
       const double start = profiler ? profiler->now_ms() : 0;
-      std::vector<Tensor> grads = node->backward(Tensor(t->grad));
+      std::vector<Tensor> grads = node->backward(grad);
       if (profiler) profiler->add_backward(node->layer, profiler->now_ms() - start);
       CG_CHECK(grads.size() == node->inputs.size(),
                "backward of '" << node->name << "' returned " << grads.size() << " gradients for "
                                << node->inputs.size() << " inputs");
       for (size_t i = 0; i < grads.size(); ++i) {
-        const Tensor& in = node->inputs[i];
-        if (in.defined() && grads[i].defined()) accumulate_grad(in.impl(), grads[i], node->name);
+        NodeInput& in = node->inputs[i];
+        if (!grads[i].defined()) continue;
+        if (in.producer) {
+          accumulate_grad(in.producer->grad, in.shape, grads[i], node->name);
+        } else if (in.leaf) {
+          accumulate_grad(in.leaf->grad, in.shape, grads[i], node->name);
+        }
       }
-      if (!t->retain_grad) t->grad.reset();  // intermediate gradients are not kept
     }
     if (!retain_graph) {
       node->backward = nullptr;  // frees the tensors the closure saved
       node->inputs.clear();
       node->released = true;
     }
+  }
+}
+
+static void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
+  CG_CHECK(root.requires_grad(), "backward() on a tensor that does not require a gradient");
+  TensorImpl* root_impl = root.impl();
+  if (!root_impl->grad_fn) {  // a leaf: its gradient is the seed
+    accumulate_grad(root_impl->grad, root.shape(), grad_output, "backward seed");
+    return;
+  }
+  CG_CHECK(!root_impl->grad_fn->released,
+           "backward() through the graph of '"
+               << root_impl->grad_fn->name
+               << "' a second time: its saved tensors were freed by the first backward(); "
+                  "pass retain_graph=true to the first call to keep them");
+  const NodePtr root_node = root_impl->grad_fn;
+  accumulate_grad(root_node->grad, root.shape(), grad_output, "backward seed");
+
+  std::vector<NodePtr> order = topological_order(root_node);
+  try {
+    backward_in_order(order, retain_graph);
+  } catch (...) {
+    for (const NodePtr& node : order) node->grad.reset();  // no half-summed gradient lingers
+    throw;
   }
 }
 

@@ -7,6 +7,7 @@
 // back to the leaves, summing gradients where a tensor feeds several ops.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,25 @@ namespace cudagrad {
 
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
+// What a node keeps of one input: the way back to where its gradient goes,
+// not its values. Values the backward pass needs are saved by the closure;
+// an input's storage is therefore freed as soon as no closure and no user
+// holds it (a ReLU's input, the two sides of a residual add).
+struct NodeInput {
+  std::shared_ptr<Node> producer;    // the op that computed the input, or null
+  std::shared_ptr<TensorImpl> leaf;  // or the leaf that collects the gradient (a parameter)
+  Shape shape;                       // what the gradient's shape must be
+  bool differentiable() const { return producer || leaf; }
+};
+
 struct Node {
-  std::string name;            // the op, for error messages ("conv2d")
-  std::string layer;           // the layer that ran it ("layer1.0.conv1"), if any
-  std::vector<Tensor> inputs;  // one gradient slot per input
-  BackwardFn backward;         // returns one gradient (or undefined) per input
-  bool released = false;       // backward() ran and freed the saved tensors
+  std::string name;                 // the op, for error messages ("conv2d")
+  std::string layer;                // the layer that ran it ("layer1.0.conv1"), if any
+  std::vector<NodeInput> inputs;    // one gradient slot per input
+  BackwardFn backward;              // returns one gradient (or undefined) per input
+  std::weak_ptr<TensorImpl> output; // the tensor it computed, while someone holds it
+  std::shared_ptr<TensorImpl> grad; // the gradient of the output, summed during backward()
+  bool released = false;            // backward() ran and freed the saved tensors
 };
 
 // While alive, ops record no graph (evaluation, optimizer updates). The flag

@@ -186,10 +186,12 @@ Tensor relu(const Tensor& x) {
   check_defined("relu", x, "input");
   Tensor y = Tensor::empty(x.shape(), x.device());
   kernels(x).relu_forward(x.numel(), x.data(), y.data());
-  Tensor xs = x.detach();
-  return record(y, "relu", {x}, [xs](const Tensor& dy) {
+  // y > 0 exactly where x > 0, so the backward pass can use the output: the
+  // next layer keeps y anyway, and x (a batch norm's output) can be freed.
+  Tensor ys = y.detach();
+  return record(y, "relu", {x}, [ys](const Tensor& dy) {
     Tensor dx = Tensor::empty(dy.shape(), dy.device());
-    kernels(dy).relu_backward(dy.numel(), xs.data(), dy.data(), dx.data());
+    kernels(dy).relu_backward(dy.numel(), ys.data(), dy.data(), dx.data());
     return std::vector<Tensor>{dx};
   });
 }

@@ -57,7 +57,8 @@ struct KernelTable {
   void (*add)(int64_t n, const float* a, const float* b, float* y);  // y = a + b
   void (*accumulate)(int64_t n, const float* x, float* y);           // y += x
   void (*relu_forward)(int64_t n, const float* x, float* y);
-  void (*relu_backward)(int64_t n, const float* x, const float* dy, float* dx);  // dx = dy * (x > 0)
+  // dx = dy * (x > 0); x is ReLU's input or its output: both are > 0 at the same places
+  void (*relu_backward)(int64_t n, const float* x, const float* dy, float* dx);
 
   // Inverted dropout. mask[i] = keep ? 1/(1-p) : 0 from a counter-based
   // generator: element i is kept iff philox_uniform(seed, offset + i) >= p,

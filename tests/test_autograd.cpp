@@ -145,3 +145,46 @@ TEST_CASE("retain_grad keeps an intermediate result's gradient") {
   CHECK(h.grad().to_vector() == std::vector<float>{1, 2, 3});
   CHECK_FALSE(other.grad().defined());  // not retained: freed during backward
 }
+
+TEST_CASE("retain_grad sums over backward calls that keep the graph, as a leaf's does") {
+  Tensor x = Tensor::from_vector({1, -2, 3}, {1, 3}).set_requires_grad(true);
+  Tensor h = relu(x);
+  h.retain_grad();
+  Tensor y = linear(h, Tensor::from_vector({1, 2, 3}, {1, 3}), Tensor());
+  y.backward(/*retain_graph=*/true);
+  y.backward();
+  CHECK(h.grad().to_vector() == std::vector<float>{2, 4, 6});
+  CHECK(x.grad().to_vector() == std::vector<float>{2, 0, 6});
+}
+
+TEST_CASE("autograd: the graph keeps no input the backward pass does not need") {
+  // relu's backward uses its output, add's none of its inputs: once the
+  // caller drops the sum t, nothing holds t's storage, yet backward works.
+  Tensor x = Tensor::from_vector({1, -2, 3}, {1, 3}).set_requires_grad(true);
+  Tensor t = add(x, x);
+  std::weak_ptr<Storage> t_storage = t.impl()->storage;
+  Tensor y = relu(t);
+  t = Tensor();
+  CHECK(t_storage.expired());
+  y.backward(Tensor::from_vector({1, 1, 1}, {1, 3}));
+  CHECK(x.grad().to_vector() == std::vector<float>{2, 0, 2});
+}
+
+TEST_CASE("autograd: a backward pass that fails leaves no half-summed gradient behind") {
+  // y = q + p, both computed from x; p's backward fails the first time. It
+  // runs before q's (the graph is walked from add's last input), so add has
+  // already handed q its gradient; a second backward must not add it twice.
+  Tensor x = Tensor::from_vector({1, 2}, {1, 2}).set_requires_grad(true);
+  int calls = 0;
+  Tensor p = record(Tensor::from_vector({1, 2}, {1, 2}), "flaky", {x}, [&calls](const Tensor& dy) {
+    CG_CHECK(++calls > 1, "flaky backward fails once");
+    return std::vector<Tensor>{dy.clone()};
+  });
+  Tensor q = relu(x);
+  Tensor y = add(q, p);
+  const Tensor seed = Tensor::from_vector({1, 1}, {1, 2});
+  CHECK_THROWS_AS(y.backward(seed, /*retain_graph=*/true), Error);
+  CHECK_FALSE(x.grad().defined());
+  y.backward(seed);
+  CHECK(x.grad().to_vector() == std::vector<float>{2, 2});
+}
