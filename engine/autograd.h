@@ -1,10 +1,13 @@
 // Define-by-run automatic differentiation (the idea of micrograd, on tensors).
 //
 // Every op that takes an input with requires_grad creates a Node: the op's
-// name, its inputs, and a closure that maps the gradient of the op's output
-// to the gradients of its inputs. Tensor::backward() orders the nodes
-// reachable from the loss topologically and runs the closures from the loss
-// back to the leaves, summing gradients where a tensor feeds several ops.
+// name, where each input's gradient goes (the node that computed it, or a
+// leaf such as a parameter), and a closure that maps the gradient of the
+// op's output to the gradients of its inputs. Tensor::backward() orders the
+// nodes reachable from the loss topologically and runs the closures from the
+// loss back to the leaves, summing gradients where a tensor feeds several
+// ops. A node holds only the values its closure saved, so an activation that
+// no backward pass needs is freed as soon as the forward pass is done with it.
 #pragma once
 #include <functional>
 #include <memory>
