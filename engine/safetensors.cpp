@@ -110,10 +110,10 @@ struct Entry {
 };
 
 uint64_t checked_integer(const json::Value& v, const std::string& path, const std::string& what) {
-  CG_CHECK(v.is_integer() && v.integer >= 0,
-           path << ": " << what << " must be a non-negative integer, got a "
-                << (v.is_integer() ? "negative integer" : json::type_name(v.type)));
-  return static_cast<uint64_t>(v.integer);
+  CG_CHECK(v.is_integer() && v.as_integer() >= 0,
+           path << ": " << what << " must be a non-negative integer, got "
+                << (v.is_integer() ? "a negative integer" : json::type_name(v.type())));
+  return static_cast<uint64_t>(v.as_integer());
 }
 
 Entry parse_entry(const std::string& path, const std::string& name, const json::Value& info,
@@ -122,9 +122,9 @@ Entry parse_entry(const std::string& path, const std::string& name, const json::
   e.name = name;
   const std::string where = "tensor '" + name + "'";
   CG_CHECK(info.is_object(), path << ": " << where << " must be an object with dtype, shape and "
-                                  << "data_offsets, got a " << json::type_name(info.type));
+                                  << "data_offsets, got " << json::type_name(info.type()));
   std::set<std::string> keys;
-  for (const auto& m : info.members)
+  for (const auto& m : info.members())
     CG_CHECK(keys.insert(m.first).second,
              path << ": " << where << " has key '" << m.first << "' twice");
   const json::Value* dtype = info.find("dtype");
@@ -134,8 +134,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const json::
            path << ": " << where << " must have dtype, shape and data_offsets");
 
   CG_CHECK(dtype->is_string(), path << ": " << where << ": dtype must be a string");
-  e.dtype = find_dtype(dtype->text);
-  CG_CHECK(e.dtype, path << ": " << where << " has unsupported dtype '" << dtype->text
+  e.dtype = find_dtype(dtype->as_string());
+  CG_CHECK(e.dtype, path << ": " << where << " has unsupported dtype '" << dtype->as_string()
                          << "' (expected F32, F64, F16, BF16, I64, I32, I16, I8, U8 or BOOL)");
 
   // Products are checked against overflow before they are formed; an empty
@@ -143,7 +143,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json::
   CG_CHECK(shape->is_array(), path << ": " << where << ": shape must be an array");
   uint64_t nonzero_product = 1;
   bool empty = false;
-  for (const auto& dim : shape->items) {
+  for (const auto& dim : shape->items()) {
     uint64_t d = checked_integer(dim, path, where + " shape entry");
     if (d == 0) {
       empty = true;
@@ -156,10 +156,10 @@ Entry parse_entry(const std::string& path, const std::string& name, const json::
   }
   const uint64_t numel = empty ? 0 : nonzero_product;
 
-  CG_CHECK(offsets->is_array() && offsets->items.size() == 2,
+  CG_CHECK(offsets->is_array() && offsets->items().size() == 2,
            path << ": " << where << ": data_offsets must be an array [begin, end]");
-  e.begin = checked_integer(offsets->items[0], path, where + " data_offsets begin");
-  e.end = checked_integer(offsets->items[1], path, where + " data_offsets end");
+  e.begin = checked_integer(offsets->items()[0], path, where + " data_offsets begin");
+  e.end = checked_integer(offsets->items()[1], path, where + " data_offsets end");
   CG_CHECK(e.begin <= e.end, path << ": " << where << " has data_offsets begin " << e.begin
                                   << " after end " << e.end);
   CG_CHECK(e.end <= data_bytes, path << ": " << where << " has data_offsets end " << e.end
@@ -224,16 +224,16 @@ NamedTensors parse_safetensors(const ByteSource& src, SafetensorsMetadata* metad
 
   std::string header(header_bytes, '\0');
   src.read(8, reinterpret_cast<unsigned char*>(&header[0]), header_bytes);
-  json::Value root = json::parse(header, path + " header");
+  json::Value root = json::parse(header, path + " header", json::Grammar::SafetensorsHeader);
   CG_CHECK(root.is_object(),
-           path << ": header must be a JSON object, got a " << json::type_name(root.type));
+           path << ": header must be a JSON object, got " << json::type_name(root.type()));
 
   const uint64_t data_start = 8 + header_bytes;
   const uint64_t data_bytes = file_bytes - data_start;
   std::vector<Entry> entries;
   std::set<std::string> names;
   SafetensorsMetadata meta;
-  for (const auto& member : root.members) {
+  for (const auto& member : root.members()) {
     // save_safetensors refuses an empty name, so load does too: a tensor
     // nobody can ask for by name is a damaged header, not data.
     CG_CHECK(!member.first.empty(), path << ": a tensor in the header has an empty name");
@@ -241,10 +241,10 @@ NamedTensors parse_safetensors(const ByteSource& src, SafetensorsMetadata* metad
              path << ": name '" << member.first << "' appears twice in the header");
     if (member.first == "__metadata__") {
       CG_CHECK(member.second.is_object(), path << ": __metadata__ must be an object of strings");
-      for (const auto& kv : member.second.members) {
+      for (const auto& kv : member.second.members()) {
         CG_CHECK(kv.second.is_string(),
                  path << ": __metadata__ value for '" << kv.first << "' must be a string");
-        CG_CHECK(meta.emplace(kv.first, kv.second.text).second,
+        CG_CHECK(meta.emplace(kv.first, kv.second.as_string()).second,
                  path << ": __metadata__ key '" << kv.first << "' appears twice");
       }
       continue;

@@ -79,9 +79,9 @@ std::vector<std::string> strings_from_json(const std::string& text, const std::s
   const json::Value v = json::parse(text, source);
   CG_CHECK(v.is_array(), source << ": expected an array of strings");
   std::vector<std::string> out;
-  for (const json::Value& item : v.items) {
+  for (const json::Value& item : v.items()) {
     CG_CHECK(item.is_string(), source << ": expected an array of strings");
-    out.push_back(item.text);
+    out.push_back(item.as_string());
   }
   return out;
 }
@@ -97,9 +97,9 @@ Flags flags_from_json(const std::string& text, const std::string& source) {
   const json::Value v = json::parse(text, source);
   CG_CHECK(v.is_object(), source << ": expected an object of strings");
   Flags flags;
-  for (const auto& [key, value] : v.members) {
+  for (const auto& [key, value] : v.members()) {
     CG_CHECK(value.is_string(), source << ": expected an object of strings");
-    flags[key] = value.text;
+    flags[key] = value.as_string();
   }
   return flags;
 }
@@ -179,9 +179,9 @@ TrainingState get_state(const SafetensorsMetadata& m, const std::string& path) {
   const json::Value counters =
       json::parse(meta_at(m, "state.dropout_counters", path), path + " dropout counters");
   CG_CHECK(counters.is_array(), path << ": dropout counters must be an array");
-  for (const json::Value& c : counters.items) {
-    CG_CHECK(c.is_integer() && c.integer >= 0, path << ": dropout counters must be integers");
-    s.dropout_counters.push_back(static_cast<uint64_t>(c.integer));
+  for (const json::Value& c : counters.items()) {
+    CG_CHECK(c.is_integer() && c.as_integer() >= 0, path << ": dropout counters must be integers");
+    s.dropout_counters.push_back(static_cast<uint64_t>(c.as_integer()));
   }
   return s;
 }

@@ -7,10 +7,10 @@
 #include <filesystem>
 
 #include "engine/error.h"
+#include "engine/json.h"
 #include "examples/commands.h"
 #include "examples/device_choice.h"
 #include "examples/evaluation.h"
-#include "report/json.h"
 
 namespace cudagrad {
 namespace cli {
@@ -44,7 +44,7 @@ int evaluate_command(const Args& args) {
       set.own_data ? "eval.json"
                    : "eval-" + std::filesystem::path(set.config.data).filename().string() + ".json";
   const std::string out = string_flag(flags, "--out", (dir / name).string());
-  report::Json extra = report::Json::object();
+  json::Value extra = json::Value::object();
   extra.set("checkpoint", trained.path);
   extra.set("model", trained.config.model);
   extra.set("data", set.config.data);

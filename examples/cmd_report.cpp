@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/error.h"
+#include "engine/json.h"
 #include "examples/checkpoint.h"
 #include "examples/commands.h"
 #include "examples/device_choice.h"
@@ -19,7 +20,6 @@
 #include "examples/run_data.h"
 #include "report/atomic_file.h"
 #include "report/html_report.h"
-#include "report/json.h"
 #include "report/png_chart.h"
 
 namespace cudagrad {
@@ -40,15 +40,15 @@ report::ClassificationMetrics evaluation_for(TrainedModel& trained, const EvalSe
                                              Device device, std::string& part) {
   const fs::path saved = fs::path(trained.path).parent_path() / "eval.json";
   if (fs::exists(saved) && fs::last_write_time(saved) >= fs::last_write_time(trained.path)) {
-    const report::Json json = report::parse_json_text(report::read_file(saved.string()), saved.string());
-    if (const report::Json* split = json.find("split")) part = split->as_string();
+    const json::Value eval = json::parse(report::read_file(saved.string()), saved.string());
+    if (const json::Value* split = eval.find("split")) part = split->as_string();
     std::printf("evaluation: %s (%s part)\n", saved.string().c_str(), part.c_str());
     return report::load_metrics_json(saved.string());
   }
   std::printf("evaluation: %s on the %s part (%zu images)\n", trained.path.c_str(), part.c_str(),
               set.indices.size());
   report::ClassificationMetrics m = evaluate(trained, set, 1, 32, device);
-  report::Json extra = report::Json::object();
+  json::Value extra = json::Value::object();
   extra.set("checkpoint", trained.path);
   extra.set("model", trained.config.model);
   extra.set("data", set.config.data);

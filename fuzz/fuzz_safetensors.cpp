@@ -1,6 +1,7 @@
 // The safetensors reader on arbitrary bytes (load_safetensors_bytes runs the
-// same parser as a file on disk). The JSON header parser also gets the raw
-// bytes, so it is reachable without a valid 8-byte length in front.
+// same parser as a file on disk). The JSON reader also gets the raw bytes,
+// with the full grammar, so it is reachable without a valid 8-byte length in
+// front and without the header grammar's limits.
 //
 // A file that loads must agree with itself: every tensor's element count is
 // its shape's product, names are unique and not "__metadata__".

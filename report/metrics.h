@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "report/json.h"
+#include "engine/json.h"
 
 namespace cudagrad {
 namespace report {
@@ -91,13 +91,13 @@ std::string format_confusion_matrix(const ClassificationMetrics& m);
 
 // eval.json's layout: summary numbers, "classes" (one object per class) and
 // "confusion_matrix" (rows = true class). Undefined values are null.
-Json metrics_to_json(const ClassificationMetrics& m);
-ClassificationMetrics metrics_from_json(const Json& json);
+json::Value metrics_to_json(const ClassificationMetrics& m);
+ClassificationMetrics metrics_from_json(const json::Value& j);
 
 // Write / read eval.json (written atomically). `extra` members (checkpoint,
 // split, ...) are added at the top of the object and ignored when reading.
 void save_metrics_json(const std::string& path, const ClassificationMetrics& m,
-                       const Json& extra = Json::object());
+                       const json::Value& extra = json::Value::object());
 ClassificationMetrics load_metrics_json(const std::string& path);
 
 }  // namespace report

@@ -120,20 +120,22 @@ std::string format_confusion_matrix(const ClassificationMetrics& m) {
 
 namespace {
 
-Json optional_number(const std::optional<double>& x) { return x ? Json(*x) : Json(); }
+json::Value optional_number(const std::optional<double>& x) {
+  return x ? json::Value(*x) : json::Value();
+}
 
-std::optional<double> read_optional(const Json& j, const std::string& key) {
-  const Json& v = j.at(key);
+std::optional<double> read_optional(const json::Value& j, const std::string& key) {
+  const json::Value& v = j.at(key);
   if (v.is_null()) return std::nullopt;
   return v.as_number();
 }
 
 }  // namespace
 
-Json metrics_to_json(const ClassificationMetrics& m) {
-  Json classes = Json::array();
+json::Value metrics_to_json(const ClassificationMetrics& m) {
+  json::Value classes = json::Value::array();
   for (const auto& c : m.per_class)
-    classes.push_back(Json::object()
+    classes.push_back(json::Value::object()
                           .set("name", c.name)
                           .set("support", c.support)
                           .set("predicted", c.predicted)
@@ -142,16 +144,16 @@ Json metrics_to_json(const ClassificationMetrics& m) {
                           .set("recall", optional_number(c.recall))
                           .set("f1", optional_number(c.f1))
                           .set("auc", optional_number(c.auc)));
-  Json confusion = Json::array();
+  json::Value confusion = json::Value::array();
   for (const auto& row : m.confusion) {
-    Json r = Json::array();
+    json::Value r = json::Value::array();
     for (int64_t count : row) r.push_back(count);
     confusion.push_back(r);
   }
-  Json names = Json::array();
+  json::Value names = json::Value::array();
   for (const auto& name : m.class_names) names.push_back(name);
 
-  return Json::object()
+  return json::Value::object()
       .set("samples", m.num_samples)
       .set("accuracy", m.accuracy)
       .set("balanced_accuracy", m.balanced_accuracy)
@@ -159,7 +161,7 @@ Json metrics_to_json(const ClassificationMetrics& m) {
       .set("weighted_f1", m.weighted_f1)
       .set("macro_auc", optional_number(m.macro_auc))
       .set("mean_log_loss", m.mean_log_loss)
-      .set("majority_baseline", Json::object()
+      .set("majority_baseline", json::Value::object()
                                     .set("class", m.class_names[m.majority_class])
                                     .set("accuracy", m.majority_accuracy)
                                     .set("balanced_accuracy", m.majority_balanced_accuracy))
@@ -168,7 +170,7 @@ Json metrics_to_json(const ClassificationMetrics& m) {
       .set("confusion_matrix", confusion);
 }
 
-ClassificationMetrics metrics_from_json(const Json& j) {
+ClassificationMetrics metrics_from_json(const json::Value& j) {
   ClassificationMetrics m;
   m.num_samples = j.at("samples").as_integer();
   m.accuracy = j.at("accuracy").as_number();
@@ -181,7 +183,7 @@ ClassificationMetrics metrics_from_json(const Json& j) {
   const size_t k = m.class_names.size();
   CG_CHECK(k >= 2, "metrics JSON: expected at least 2 class names, found " << k);
 
-  const Json& baseline = j.at("majority_baseline");
+  const json::Value& baseline = j.at("majority_baseline");
   const std::string majority = baseline.at("class").as_string();
   const auto found = std::find(m.class_names.begin(), m.class_names.end(), majority);
   CG_CHECK(found != m.class_names.end(),
@@ -218,17 +220,19 @@ ClassificationMetrics metrics_from_json(const Json& j) {
   return m;
 }
 
-void save_metrics_json(const std::string& path, const ClassificationMetrics& m, const Json& extra) {
-  Json out = Json::object();
+void save_metrics_json(const std::string& path, const ClassificationMetrics& m,
+                       const json::Value& extra) {
+  json::Value out = json::Value::object();
   for (const auto& member : extra.members()) out.set(member.first, member.second);
-  const Json metrics = metrics_to_json(m);  // named: a loop over a temporary's members would dangle
+  // Named: a loop over a temporary's members would dangle.
+  const json::Value metrics = metrics_to_json(m);
   for (const auto& member : metrics.members()) out.set(member.first, member.second);
-  write_file_atomically(path, to_json_text(out));
+  write_file_atomically(path, json::to_text(out));
 }
 
 ClassificationMetrics load_metrics_json(const std::string& path) {
   try {
-    return metrics_from_json(parse_json_text(read_file(path), path));
+    return metrics_from_json(json::parse(read_file(path), path));
   } catch (const Error& e) {
     // Name the file in messages that come from deep inside the reader.
     const std::string what = e.what();

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "report/json.h"
+#include "engine/json.h"
 #include "report/png_chart.h"
 #include "tests/cli_test_util.h"
 
@@ -38,8 +38,8 @@ TEST_CASE("cli: evaluate, predict, gradcam and report on a trained run") {
     for (const char* text : {"balanced accuracy", "macro F1", "weighted F1", "macro ROC-AUC",
                              "majority baseline", "confusion matrix", "akiec"})
       CHECK(out.find(text) != std::string::npos);
-    const cudagrad::report::Json eval =
-        cudagrad::report::parse_json_text(read_text(run + "/eval.json"), "eval.json");
+    const cudagrad::json::Value eval =
+        cudagrad::json::parse(read_text(run + "/eval.json"), "eval.json");
     CHECK(eval.at("split").as_string() == "test");
     CHECK(eval.at("tta").as_integer() == 2);
     CHECK(run_cli("evaluate --checkpoint " + run + " --split holdout", out) == 1);

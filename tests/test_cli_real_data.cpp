@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "report/json.h"
+#include "engine/json.h"
 #include "tests/cli_test_util.h"
 
 using namespace cudagrad_test;
@@ -25,7 +25,7 @@ TEST_CASE("cli: train on real HAM10000 images, evaluate on the ISIC 2018 images"
 
   REQUIRE(run_cli("evaluate --checkpoint " + run + " --data " + isic + " --cache-dir " + dir / "c", out) == 0);
   CHECK(out.find("on 1007 images (all part)") != std::string::npos);
-  const cudagrad::report::Json eval =
-      cudagrad::report::parse_json_text(read_text(run + "/eval-isic2018-task3.json"), "eval");
+  const cudagrad::json::Value eval =
+      cudagrad::json::parse(read_text(run + "/eval-isic2018-task3.json"), "eval");
   CHECK(eval.at("samples").as_integer() == 1007);
 }

@@ -15,6 +15,7 @@
 
 using namespace cudagrad::report;
 using cudagrad::Error;
+namespace json = cudagrad::json;
 
 namespace {
 
@@ -196,8 +197,9 @@ TEST_CASE("eval.json: saved atomically with extra members, loaded back") {
   const std::string folder = report_test::fresh_dir("evaljson");
   const std::vector<float> probs = {0.9f, 0.1f, 0.2f, 0.8f, 0.6f, 0.4f};
   const ClassificationMetrics m = compute_metrics({0, 1, 1}, probs, {"benign", "malignant"});
-  save_metrics_json(folder + "/eval.json", m,
-                    Json::object().set("checkpoint", "best.safetensors").set("split", "test"));
+  save_metrics_json(
+      folder + "/eval.json", m,
+      json::Value::object().set("checkpoint", "best.safetensors").set("split", "test"));
   const std::string text = read_file(folder + "/eval.json");
   CHECK(text.rfind("{\n  \"checkpoint\": \"best.safetensors\",\n  \"split\": \"test\",\n", 0) == 0);
   const ClassificationMetrics back = load_metrics_json(folder + "/eval.json");

@@ -13,6 +13,7 @@
 
 using namespace cudagrad::report;
 using cudagrad::Error;
+namespace json = cudagrad::json;
 
 namespace {
 
@@ -256,12 +257,12 @@ TEST_CASE("metrics: eval.json round trip keeps every value, undefined ones as nu
   const std::vector<float> probs = {0.7f, 0.2f, 0.1f, 0.1f, 0.8f, 0.1f,
                                     0.6f, 0.3f, 0.1f, 0.5f, 0.4f, 0.1f};
   const ClassificationMetrics m = compute_metrics({0, 1, 1, 0}, probs, {"x", "y", "none"});
-  const Json json = metrics_to_json(m);
-  CHECK(json.at("classes").items()[2].at("auc").is_null());
-  CHECK(json.at("classes").items()[2].at("precision").is_null());
+  const json::Value written = metrics_to_json(m);
+  CHECK(written.at("classes").items()[2].at("auc").is_null());
+  CHECK(written.at("classes").items()[2].at("precision").is_null());
 
   const ClassificationMetrics back =
-      metrics_from_json(parse_json_text(to_json_text(json), "eval.json"));
+      metrics_from_json(json::parse(json::to_text(written), "eval.json"));
   CHECK(back.num_samples == m.num_samples);
   CHECK(back.class_names == m.class_names);
   CHECK(back.accuracy == m.accuracy);  // exact: numbers are written with enough digits
@@ -281,7 +282,7 @@ TEST_CASE("metrics: eval.json round trip keeps every value, undefined ones as nu
     CHECK(back.per_class[c].f1 == m.per_class[c].f1);
     CHECK(back.per_class[c].auc == m.per_class[c].auc);
   }
-  CHECK(to_json_text(metrics_to_json(back)) == to_json_text(json));
+  CHECK(json::to_text(metrics_to_json(back)) == json::to_text(written));
 }
 
 TEST_CASE("metrics: bad input is a clear error") {
@@ -327,20 +328,20 @@ TEST_CASE("metrics: bad input is a clear error") {
 }
 
 TEST_CASE("json: reader rejects malformed text with a position") {
-  CHECK(parse_json_text("{\"a\": [1, 2.5e-3, true, null, \"\\u00e9\"]}", "t")
+  CHECK(json::parse("{\"a\": [1, 2.5e-3, true, null, \"\\u00e9\"]}", "t")
             .at("a")
             .items()[1]
             .as_number() == 0.0025);
-  CHECK_THROWS_WITH_AS(parse_json_text("{\"a\": 1,}", "eval.json"),
+  CHECK_THROWS_WITH_AS(json::parse("{\"a\": 1,}", "eval.json"),
                        doctest::Contains("eval.json: malformed JSON: expected a string key at "
                                          "line 1, column 9"),
                        Error);
-  CHECK_THROWS_AS(parse_json_text("[1, 2", "t"), Error);
-  CHECK_THROWS_AS(parse_json_text("01", "t"), Error);
-  CHECK_THROWS_AS(parse_json_text("{} x", "t"), Error);
-  CHECK_THROWS_AS(parse_json_text("\"abc", "t"), Error);
+  CHECK_THROWS_AS(json::parse("[1, 2", "t"), Error);
+  CHECK_THROWS_AS(json::parse("01", "t"), Error);
+  CHECK_THROWS_AS(json::parse("{} x", "t"), Error);
+  CHECK_THROWS_AS(json::parse("\"abc", "t"), Error);
   // Integers print without a decimal point, fractions with the shortest
   // digits that read back exactly, non-finite numbers as null.
-  CHECK(to_json_text(Json::array().push_back(3).push_back(0.1).push_back(1.0 / 3).push_back(
+  CHECK(json::to_text(json::Value::array().push_back(3).push_back(0.1).push_back(1.0 / 3).push_back(
             std::nan(""))) == "[3, 0.1, 0.3333333333333333, null]\n");
 }

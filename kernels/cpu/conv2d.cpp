@@ -240,13 +240,8 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
   const int64_t kBlock = block_columns(K);
   const int per_task = images_per_task(s, kBlock);
   const int threads = std::min(max_threads(), (s.N + per_task - 1) / per_task);
-  std::vector<float*> partial(threads);  // each thread's dw then db
 
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    float* mine = thread_scratch(weights + s.C_out, 1);
-    std::fill(mine, mine + weights + s.C_out, 0.f);
-    partial[thread_id()] = mine;
+  sum_over_threads(threads, dw, weights, db, s.C_out, [&](float* mine) {  // mine: dw then db
     float* col = thread_scratch(K * kBlock, 0);
     float* grad = thread_scratch(cout_g * kBlock, 2);
 #pragma omp for schedule(static)
@@ -263,14 +258,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
                            for (int o = 0; o < cout_g; ++o)
                              mine[weights + g * cout_g + o] += g_block.row(o).sum();
                        });
-  }
-  std::copy(partial[0], partial[0] + weights, dw);
-  if (db) std::copy(partial[0] + weights, partial[0] + weights + s.C_out, db);
-  for (int t = 1; t < threads; ++t) {
-    for (int64_t i = 0; i < weights; ++i) dw[i] += partial[t][i];
-    if (db)
-      for (int o = 0; o < s.C_out; ++o) db[o] += partial[t][weights + o];
-  }
+  });
 }
 
 }  // namespace cpu

@@ -195,12 +195,7 @@ void direct_conv2d_backward_weight(const Conv2dShape& s, const float* x, const f
   const int64_t in_image = static_cast<int64_t>(s.C_in) * s.H * s.W;
   const int64_t out_image = static_cast<int64_t>(s.C_out) * H_out * W_out;
   const int threads = s.N > 1 ? max_threads() : 1;
-  std::vector<float*> partial(threads);  // each thread's dw then db
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    float* mine = thread_scratch(weights + s.C_out, /*slot=*/1);
-    std::fill(mine, mine + weights + s.C_out, 0.f);
-    partial[thread_id()] = mine;
+  sum_over_threads(threads, dw, weights, db, s.C_out, [&](float* mine) {  // mine: dw then db
     // Two padded buffers at once: x in slot 0, dy at its end.
     const int64_t x_size = PaddedPlanes::size(s.C_in, s.H, s.W, s.padding);
     const int64_t dy_size = PaddedPlanes::size(s.C_out, H_out, W_out, 0);
@@ -231,14 +226,7 @@ void direct_conv2d_backward_weight(const Conv2dShape& s, const float* x, const f
           mine[weights + o] += sum;
         }
     }
-  }
-  std::copy(partial[0], partial[0] + weights, dw);
-  if (db) std::copy(partial[0] + weights, partial[0] + weights + s.C_out, db);
-  for (int t = 1; t < threads; ++t) {
-    for (int64_t i = 0; i < weights; ++i) dw[i] += partial[t][i];
-    if (db)
-      for (int o = 0; o < s.C_out; ++o) db[o] += partial[t][weights + o];
-  }
+  });
 }
 
 }  // namespace cpu

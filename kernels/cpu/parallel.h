@@ -2,6 +2,8 @@
 // per-thread scratch memory, and the OpenMP thread count.
 #pragma once
 #include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #ifdef _OPENMP
@@ -43,6 +45,33 @@ inline float* thread_scratch(size_t floats, int slot = 0) {
   std::vector<float>& b = buffers[slot];
   if (b.size() < floats) b.resize(floats);
   return b.data();
+}
+
+// A sum computed on `threads` threads without atomics. One parallel region
+// runs body(mine) on every thread; body shares its loop out with
+// `#pragma omp for` and adds into `mine`, the thread's own zeroed buffer of
+// a_size + b_size floats (scratch slot 1, so body may use slots 0 and 2).
+// The buffers are then added in thread order, the first a_size floats into
+// a and the rest into b (skipped when b is null), so the result is the same
+// for the same thread count.
+template <class Body>
+void sum_over_threads(int threads, float* a, int64_t a_size, float* b, int64_t b_size,
+                      Body&& body) {
+  std::vector<float*> partial(threads);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    float* mine = thread_scratch(a_size + b_size, 1);
+    std::fill(mine, mine + a_size + b_size, 0.f);
+    partial[thread_id()] = mine;
+    body(mine);
+  }
+  std::copy(partial[0], partial[0] + a_size, a);
+  if (b) std::copy(partial[0] + a_size, partial[0] + a_size + b_size, b);
+  for (int t = 1; t < threads; ++t) {
+    for (int64_t i = 0; i < a_size; ++i) a[i] += partial[t][i];
+    if (b)
+      for (int64_t i = 0; i < b_size; ++i) b[i] += partial[t][a_size + i];
+  }
 }
 
 }  // namespace cpu
