@@ -44,6 +44,7 @@ import os
 import platform
 import sys
 import time
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -198,37 +199,58 @@ class LeNet(nn.Module):
 
 def depthwise_separable(cin, cout, stride, eps):
     """layers/depthwise_separable.h: depthwise 3x3 -> BN -> ReLU -> 1x1 -> BN -> ReLU."""
-    return nn.Sequential(
-        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False),
-        nn.BatchNorm2d(cin, eps=eps, momentum=0.1), nn.ReLU(),
-        nn.Conv2d(cin, cout, 1, bias=False),
-        nn.BatchNorm2d(cout, eps=eps, momentum=0.1), nn.ReLU())
+    return nn.Sequential(OrderedDict([
+        ("depthwise", nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False)),
+        ("depthwise_bn", nn.BatchNorm2d(cin, eps=eps, momentum=0.1)),
+        ("depthwise_relu", nn.ReLU()),
+        ("pointwise", nn.Conv2d(cin, cout, 1, bias=False)),
+        ("pointwise_bn", nn.BatchNorm2d(cout, eps=eps, momentum=0.1)),
+        ("pointwise_relu", nn.ReLU())]))
 
 
-def mobilenet(classes, width, head, size):
-    """models/mobilenet.h: MobileNet v1, BN eps 1e-3 momentum 0.1, ReLU;
-    head "pooled" (global average, linear) or "dense" (seed 004: flatten,
-    1024 ReLU, dropout 0.5, 1024 ReLU, dropout 0.5, classes)."""
-    ch = lambda c: int(c * width)
-    eps = 1e-3
-    blocks = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1),
+class MobileNet(nn.Module):
+    """models/mobilenet.h, under its names: MobileNet v1, BN eps 1e-3 momentum
+    0.1, ReLU; head "pooled" (global average, fc) or "dense" (seed 004:
+    flatten, 1024 ReLU, dropout 0.5, 1024 ReLU, dropout 0.5, classes)."""
+
+    BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1),
               (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
-    layers = [nn.Conv2d(3, ch(32), 3, 2, 1, bias=False),
-              nn.BatchNorm2d(ch(32), eps=eps, momentum=0.1), nn.ReLU()]
-    c = ch(32)
-    for out, stride in blocks:
-        layers.append(depthwise_separable(c, ch(out), stride, eps))
-        c = ch(out)
-    body = nn.Sequential(*layers)
-    if head == "pooled":
-        return nn.Sequential(body, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, classes))
-    with torch.no_grad():
-        flat = body.eval()(torch.zeros(1, 3, size, size)).numel()
-    body.train()
-    return nn.Sequential(body, nn.Flatten(),
-                         nn.Linear(flat, 1024), nn.ReLU(), nn.Dropout(0.5),
-                         nn.Linear(1024, 1024), nn.ReLU(), nn.Dropout(0.5),
-                         nn.Linear(1024, classes))
+
+    def __init__(self, classes, width, head, size):
+        super().__init__()
+        ch = lambda c: int(c * width)
+        eps = 1e-3
+        self.conv1 = nn.Conv2d(3, ch(32), 3, 2, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(ch(32), eps=eps, momentum=0.1)
+        self.relu = nn.ReLU()
+        blocks, c = [], ch(32)
+        for out, stride in self.BLOCKS:
+            blocks.append(depthwise_separable(c, ch(out), stride, eps))
+            c = ch(out)
+        self.blocks = nn.Sequential(*blocks)
+        self.head = head
+        if head == "pooled":
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(c, classes)
+            return
+        with torch.no_grad():  # flatten's length: C x (size/32)^2; eval mode
+            self.eval()        # leaves the BN running statistics alone
+            flat = self.body(torch.zeros(1, 3, size, size)).numel()
+            self.train()
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Linear(flat, 1024), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(1024, 1024), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(1024, classes))
+
+    def body(self, x):
+        return self.blocks(self.relu(self.bn1(self.conv1(x))))
+
+    def forward(self, x):
+        x = self.body(x)
+        if self.head == "pooled":
+            return self.fc(self.pool(x).flatten(1))
+        return self.classifier(self.flatten(x))
 
 
 def build_model(cfg, classes):
@@ -239,7 +261,7 @@ def build_model(cfg, classes):
         # models/resnet.h copies.
         return torchvision.models.resnet18(num_classes=classes)
     if cfg["model"] == "mobilenet":
-        return mobilenet(classes, float(cfg.get("width", 1)), cfg.get("head", "pooled"),
+        return MobileNet(classes, float(cfg.get("width", 1)), cfg.get("head", "pooled"),
                          int(cfg["input"]))
     sys.exit(f"this script does not build model {cfg['model']}")
 
