@@ -114,6 +114,9 @@ TEST_CASE("cpu backend: conv2d matches the reference") {
       // shorter and longer than one 16-lane vector; padding 0 to k-1)
       {2, 6, 12, 11, 16, 5, 1, 2, 1}, {3, 5, 9, 20, 9, 5, 1, 0, 1},  {1, 4, 8, 8, 3, 7, 1, 3, 1},
       {2, 20, 6, 7, 4, 3, 1, 1, 1},  {1, 3, 5, 37, 17, 3, 1, 2, 1},
+      // im2col at stride 1 (the copying fast path): blocks spanning images,
+      // and an image larger than one block
+      {2, 18, 9, 13, 20, 3, 1, 1, 1}, {1, 40, 30, 30, 20, 3, 1, 1, 1},
   };
   for (const ConvCase& c : cases) compare_conv(c, false);
 }

@@ -105,7 +105,11 @@ void im2col(const Conv2dShape& s, const float* x, int g, const std::vector<Piece
             const float* in = plane + static_cast<int64_t>(ih) * s.W - s.padding + kw;
             const int a = std::max(ow0, lo), b = std::min(ow1, hi);
             std::fill(out + ow0, out + std::max(ow0, std::min(a, ow1)), 0.f);
-            for (int ow = a; ow < b; ++ow) out[ow] = in[ow * s.stride];
+            if (s.stride == 1) {  // a plain copy, which the compiler turns into vector moves
+              if (a < b) std::copy(in + a, in + b, out + a);
+            } else {
+              for (int ow = a; ow < b; ++ow) out[ow] = in[ow * s.stride];
+            }
             std::fill(out + std::min(ow1, std::max(b, ow0)), out + ow1, 0.f);
           });
         }
@@ -129,8 +133,12 @@ void col2im(const Conv2dShape& s, const float* col, int g, const std::vector<Pie
             if (ih < 0 || ih >= s.H) return;
             const float* in = row + at - ow0;
             float* out = plane + static_cast<int64_t>(ih) * s.W - s.padding + kw;
-            for (int ow = std::max(ow0, lo); ow < std::min(ow1, hi); ++ow)
-              out[ow * s.stride] += in[ow];
+            const int a = std::max(ow0, lo), b = std::min(ow1, hi);
+            if (s.stride == 1) {  // contiguous: vectorizes
+              for (int ow = a; ow < b; ++ow) out[ow] += in[ow];
+            } else {
+              for (int ow = a; ow < b; ++ow) out[ow * s.stride] += in[ow];
+            }
           });
         }
       }
