@@ -29,6 +29,16 @@ inline int max_threads() {
 #endif
 }
 
+// Threads in the running parallel region (1 outside one); OpenMP may give
+// a region fewer threads than it asked for.
+inline int team_size() {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
 inline int thread_id() {
 #ifdef _OPENMP
   return omp_get_thread_num();
@@ -53,24 +63,28 @@ inline float* thread_scratch(size_t floats, int slot = 0) {
 // a_size + b_size floats (scratch slot 1, so body may use slots 0 and 2).
 // The buffers are then added in thread order, the first a_size floats into
 // a and the rest into b (skipped when b is null), so the result is the same
-// for the same thread count.
+// for the same thread count. The threads share that final sum out by index
+// too: for a large layer (ResNet's 2.4M weights of a 3x3 512-channel
+// convolution) one thread adding it alone was a tenth of the backward pass.
 template <class Body>
 void sum_over_threads(int threads, float* a, int64_t a_size, float* b, int64_t b_size,
                       Body&& body) {
   std::vector<float*> partial(threads);
+  const int64_t total = a_size + (b ? b_size : 0);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     float* mine = thread_scratch(a_size + b_size, 1);
     std::fill(mine, mine + a_size + b_size, 0.f);
     partial[thread_id()] = mine;
     body(mine);
-  }
-  std::copy(partial[0], partial[0] + a_size, a);
-  if (b) std::copy(partial[0] + a_size, partial[0] + a_size + b_size, b);
-  for (int t = 1; t < threads; ++t) {
-    for (int64_t i = 0; i < a_size; ++i) a[i] += partial[t][i];
-    if (b)
-      for (int64_t i = 0; i < b_size; ++i) b[i] += partial[t][a_size + i];
+    const int team = team_size();
+#pragma omp barrier
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < total; ++i) {
+      float sum = partial[0][i];
+      for (int t = 1; t < team; ++t) sum += partial[t][i];
+      (i < a_size ? a[i] : b[i - a_size]) = sum;
+    }
   }
 }
 
