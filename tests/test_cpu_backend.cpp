@@ -6,7 +6,10 @@
 // The CPU kernels sum in float (blocked by Eigen, partial sums per row or
 // plane), the reference in double; a float sum of K products has a relative
 // error of about K * 6e-8 in the worst case and sqrt(K) * 6e-8 typically, and
-// K stays below 1000 here.
+// K stays below 1000 here. Winograd F(4x4, 3x3) (3x3 stride-1 layers with
+// 32 channels or more) rounds more: its transforms multiply by up to 8 and
+// 1/24, and its worst error here is about 1e-5 (C = 64), still a tenth of
+// the tolerance.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -117,6 +120,11 @@ TEST_CASE("cpu backend: conv2d matches the reference") {
       // im2col at stride 1 (the copying fast path): blocks spanning images,
       // and an image larger than one block
       {2, 18, 9, 13, 20, 3, 1, 1, 1}, {1, 40, 30, 30, 20, 3, 1, 1, 1},
+      // 3x3 stride 1 with 32 channels or more: Winograd, padding 0 to 2,
+      // outputs that do not fill the last 4x4 tile, images of one tile row,
+      // and one large enough to need several blocks
+      {2, 32, 9, 11, 33, 3, 1, 1, 1}, {3, 33, 6, 5, 32, 3, 1, 0, 1},  {1, 35, 13, 17, 40, 3, 1, 2, 1},
+      {4, 48, 3, 3, 32, 3, 1, 1, 1},  {2, 64, 40, 36, 64, 3, 1, 1, 1},
   };
   for (const ConvCase& c : cases) compare_conv(c, false);
 }

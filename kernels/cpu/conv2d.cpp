@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/cpu/conv2d_direct.h"
+#include "kernels/cpu/conv2d_winograd.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/cpu/parallel.h"
 
@@ -179,12 +180,19 @@ bool use_direct(const Conv2dShape& s) {
   return direct_conv_supported(s) && s.kernel > 1 && (s.C_in <= 16 || s.C_out <= 16);
 }
 
+// Winograd pays where the products are wide enough to run at full speed:
+// the 3x3 layers of ResNet and VGG (64 channels and more).
+bool use_winograd(const Conv2dShape& s) {
+  return winograd_supported(s) && s.C_in >= 32 && s.C_out >= 32;
+}
+
 }  // namespace
 
 // x (N, C_in, H, W), w (C_out, C_in/G, k, k), b (C_out) nullable, y (N, C_out, H_out, W_out)
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b,
                     float* y) {
   if (use_direct(s)) return direct_conv2d_forward(s, x, w, b, y);
+  if (use_winograd(s)) return winograd_conv2d_forward(s, x, w, b, y);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
@@ -212,6 +220,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 // dy (N, C_out, H_out, W_out), w (C_out, C_in/G, k, k), dx (N, C_in, H, W)
 void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   if (use_direct(s)) return direct_conv2d_backward_input(s, dy, w, dx);
+  if (use_winograd(s)) return winograd_conv2d_backward_input(s, dy, w, dx);
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();

@@ -1,0 +1,17 @@
+// Winograd F(4x4, 3x3) convolution for 3x3 stride-1 layers (see
+// conv2d_winograd.cpp); conv2d.cpp chooses between it, the direct kernel and
+// im2col + GEMM.
+#pragma once
+#include "kernels/kernel_table.h"
+
+namespace cudagrad {
+namespace cpu {
+
+bool winograd_supported(const Conv2dShape& s);
+void winograd_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b,
+                             float* y);
+void winograd_conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w,
+                                    float* dx);
+
+}  // namespace cpu
+}  // namespace cudagrad
