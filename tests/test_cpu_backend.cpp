@@ -125,6 +125,9 @@ TEST_CASE("cpu backend: conv2d matches the reference") {
       // and one large enough to need several blocks
       {2, 32, 9, 11, 33, 3, 1, 1, 1}, {3, 33, 6, 5, 32, 3, 1, 0, 1},  {1, 35, 13, 17, 40, 3, 1, 2, 1},
       {4, 48, 3, 3, 32, 3, 1, 1, 1},  {2, 64, 40, 36, 64, 3, 1, 1, 1},
+      // ... and with at least as many tiles as input channels, so that the
+      // weight gradient is Winograd's too
+      {8, 32, 9, 11, 33, 3, 1, 1, 1}, {6, 33, 13, 17, 40, 3, 1, 2, 1}, {10, 32, 10, 7, 32, 3, 1, 0, 1},
   };
   for (const ConvCase& c : cases) compare_conv(c, false);
 }

@@ -53,6 +53,12 @@ constexpr float G[a][3] = {{1.f / 4, 0, 0},
                            {0, 0, 1}};
 constexpr float AT[m][a] = {
     {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+// The transposes, for the weight gradient.
+constexpr float A[a][m] = {{1, 0, 0, 0}, {1, 1, 1, 1}, {1, -1, 1, -1},
+                           {1, 2, 4, 8}, {1, -2, 4, -8}, {0, 0, 0, 1}};
+constexpr float GT[3][a] = {{1.f / 4, -1.f / 6, -1.f / 6, 1.f / 24, 1.f / 24, 0},
+                            {0, -1.f / 6, 1.f / 6, 1.f / 12, -1.f / 12, 0},
+                            {0, -1.f / 6, -1.f / 6, 1.f / 6, 1.f / 6, 1}};
 
 // The shape of one Winograd convolution: a 3x3 stride-1 convolution of x
 // (N, C, H, W), padded by `pad`, into y (N, K, H_out, W_out). Channels are
@@ -108,19 +114,18 @@ void transform_filters(const float* filters, const Problem& P, bool flipped, flo
     }
 }
 
-// xt (N, H, W, C16): x moved channels-last, so that the 16 channels of one
-// pixel are one vector load.
-void to_channels_last(const Problem& P, const float* x, float* xt) {
-  const int C16 = P.C16();
-  const int64_t HW = static_cast<int64_t>(P.H) * P.W;
+// xt (N, H, W, C16) from x (N, C, H, W): channels-last, so that the 16
+// channels of one pixel are one vector load; channels C..C16 are zero.
+void to_channels_last(const float* x, int N, int C, int H, int W, int C16, float* xt) {
+  const int64_t HW = static_cast<int64_t>(H) * W;
 #pragma omp parallel for schedule(static)
-  for (int n = 0; n < P.N; ++n)
+  for (int n = 0; n < N; ++n)
     for (int64_t p0 = 0; p0 < HW; p0 += kLanes) {
       const int pixels = static_cast<int>(std::min<int64_t>(kLanes, HW - p0));
       for (int c0 = 0; c0 < C16; c0 += kLanes) {
         float block[kLanes][kLanes] = {};  // [pixel][channel]
-        for (int c = c0; c < std::min(c0 + kLanes, P.C); ++c) {
-          const float* src = x + (static_cast<int64_t>(n) * P.C + c) * HW + p0;
+        for (int c = c0; c < std::min(c0 + kLanes, C); ++c) {
+          const float* src = x + (static_cast<int64_t>(n) * C + c) * HW + p0;
           for (int p = 0; p < pixels; ++p) block[p][c - c0] = src[p];
         }
         for (int p = 0; p < pixels; ++p)
@@ -187,6 +192,47 @@ void transform_output(const Problem& P, const float* M, const float* bias, int64
   }
 }
 
+// Z (a*a, T, K16) for tiles [t0, t0 + T): A g A^T for each tile's m x m
+// output gradient g (zero past the output's edge), from dyt (N, H_out, W_out, K16).
+// This is the transpose of transform_output: Y = A^T X A gives dX = A dY A^T.
+void transform_output_gradient(const Problem& P, const float* dyt, int64_t t0, int T, float* Z) {
+  const int K16 = P.K16(), H_out = P.H_out(), W_out = P.W_out();
+  for (int t = 0; t < T; ++t) {
+    const TileAt at = locate(P, t0 + t);
+    for (int k0 = 0; k0 < K16; k0 += kLanes) {
+      Vec16 g[m][m], Ag[a][m], z[a][a];
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < m; ++j) {
+          const int oh = m * at.ty + i, ow = m * at.tx + j;
+          g[i][j] = oh < H_out && ow < W_out
+                        ? load16(dyt + ((static_cast<int64_t>(at.n) * H_out + oh) * W_out + ow) * K16 + k0)
+                        : Vec16{};
+        }
+      for (int j = 0; j < m; ++j) multiply(A, &g[0][j], m, &Ag[0][j], m);  // A g
+      for (int i = 0; i < a; ++i) multiply(A, Ag[i], 1, z[i], 1);          // (A g) A^T
+      for (int xi = 0; xi < kXi; ++xi)
+        store16(Z + (static_cast<int64_t>(xi) * T + t) * K16 + k0, z[xi / a][xi % a]);
+    }
+  }
+}
+
+// dw (K, C, 3, 3) = G^T dU G for every filter, from dU (a*a, C16, K16).
+void untransform_filter_gradient(const Problem& P, const float* dU, float* dw) {
+  const int C16 = P.C16(), K16 = P.K16();
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < P.C; ++c)
+    for (int k0 = 0; k0 < K16; k0 += kLanes) {
+      Vec16 du[a][a], Gdu[3][a], g[3][3];
+      for (int xi = 0; xi < kXi; ++xi)
+        du[xi / a][xi % a] = load16(dU + (static_cast<int64_t>(xi) * C16 + c) * K16 + k0);
+      for (int j = 0; j < a; ++j) multiply(GT, &du[0][j], a, &Gdu[0][j], a);  // G^T dU
+      for (int i = 0; i < 3; ++i) multiply(GT, Gdu[i], 1, g[i], 1);          // (G^T dU) G
+      for (int l = 0; l < kLanes && k0 + l < P.K; ++l)
+        for (int rs = 0; rs < 9; ++rs)
+          dw[((static_cast<int64_t>(k0) + l) * P.C + c) * 9 + rs] = g[rs / 3][rs % 3][l];
+    }
+}
+
 // Tiles per block: V and M together near 4 MB per thread, but at least 128
 // tiles, or the products get too thin for the packing to pay.
 int block_tiles(const Problem& P) {
@@ -241,7 +287,7 @@ void run(const Problem& P, const float* x, const float* filters, bool flipped, c
   ScratchBuffer U(static_cast<size_t>(kXi) * P.C16() * P.K16());
   ScratchBuffer xt(static_cast<size_t>(P.N) * P.H * P.W * P.C16());
   transform_filters(filters, P, flipped, U.data);
-  to_channels_last(P, x, xt.data);
+  to_channels_last(x, P.N, P.C, P.H, P.W, P.C16(), xt.data);
   winograd_convolve(P, xt.data, U.data, bias, y);
 }
 
@@ -256,6 +302,55 @@ void winograd_conv2d_forward(const Conv2dShape& s, const float* x, const float* 
 void winograd_conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w,
                                     float* dx) {
   run(Problem{s.N, s.C_out, s.H_out(), s.W_out(), s.C_in, 2 - s.padding}, dy, w, true, nullptr, dx);
+}
+
+// The adjoint of the forward formula: with X = U .* V per tile,
+//   dU_xi (C, K) = sum over tiles of V_xi^T (C, tiles) * Z_xi (tiles, K),  Z = A dy A^T
+//   dw = G^T dU G
+// Each thread sums its blocks' products into its own dU; the sums are added
+// in thread order (sum_over_threads), so the result is the same each run.
+void winograd_conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy,
+                                     float* dw, float* db) {
+  const Problem P{s.N, s.C_in, s.H, s.W, s.C_out, s.padding};
+  const int C16 = P.C16(), K16 = P.K16(), H_out = P.H_out(), W_out = P.W_out();
+  ScratchBuffer xt(static_cast<size_t>(P.N) * P.H * P.W * C16);
+  ScratchBuffer dyt(static_cast<size_t>(P.N) * H_out * W_out * K16);
+  ScratchBuffer dU(static_cast<size_t>(kXi) * C16 * K16);
+  to_channels_last(x, P.N, P.C, P.H, P.W, C16, xt.data);
+  to_channels_last(dy, P.N, P.K, H_out, W_out, K16, dyt.data);
+  const int64_t tiles = P.tiles();
+  const int per_block = block_tiles(P);
+  const int blocks = static_cast<int>((tiles + per_block - 1) / per_block);
+  sum_over_threads(std::min(max_threads(), blocks), dU.data, int64_t{kXi} * C16 * K16, nullptr, 0,
+                   [&](float* mine) {
+#pragma omp for schedule(static)
+                     for (int64_t t0 = 0; t0 < tiles; t0 += per_block) {
+                       const int T = static_cast<int>(std::min<int64_t>(per_block, tiles - t0));
+                       float* V = thread_scratch(static_cast<size_t>(kXi) * T * C16, 0);
+                       float* Z = thread_scratch(static_cast<size_t>(kXi) * T * K16, 2);
+                       transform_input(P, xt.data, t0, T, V);
+                       transform_output_gradient(P, dyt.data, t0, T, Z);
+                       for (int xi = 0; xi < kXi; ++xi)
+                         MatrixMap(mine + static_cast<int64_t>(xi) * C16 * K16, C16, K16).noalias() +=
+                             ConstMatrixMap(V + static_cast<int64_t>(xi) * T * C16, T, C16).transpose() *
+                             ConstMatrixMap(Z + static_cast<int64_t>(xi) * T * K16, T, K16);
+                     }
+                   });
+  untransform_filter_gradient(P, dU.data, dw);
+  if (db) {
+    const int64_t plane = static_cast<int64_t>(H_out) * W_out;
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < P.K; ++k) {
+      double sum = 0.0;
+      for (int n = 0; n < P.N; ++n) {
+        const float* g = dy + (static_cast<int64_t>(n) * P.K + k) * plane;
+        float part = 0.f;
+        for (int64_t p = 0; p < plane; ++p) part += g[p];
+        sum += part;
+      }
+      db[k] = static_cast<float>(sum);
+    }
+  }
 }
 
 }  // namespace cpu

@@ -12,6 +12,8 @@ void winograd_conv2d_forward(const Conv2dShape& s, const float* x, const float* 
                              float* y);
 void winograd_conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w,
                                     float* dx);
+void winograd_conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy,
+                                     float* dw, float* db);
 
 }  // namespace cpu
 }  // namespace cudagrad
