@@ -2,30 +2,43 @@
 // kernels/reference/pool.cpp: max-pool ties go to the first element in
 // row-major order; average pooling counts padding (count_include_pad).
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "kernels/cpu/cpu.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/simd.h"
 
 namespace cudagrad {
 namespace cpu {
 
+// Output columns ow in [*lo, *hi) have their whole window inside [0, W).
+void interior_columns(const Pool2dShape& s, int W_out, int* lo, int* hi) {
+  *lo = std::min(W_out, (s.padding + s.stride - 1) / s.stride);
+  *hi = std::max(*lo, std::min(W_out, (s.W + s.padding - s.kernel) / s.stride + 1));
+}
+
 void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t* argmax) {
+  typedef int32_t Int16 __attribute__((vector_size(kLanes * sizeof(int32_t))));
   const int H_out = s.H_out(), W_out = s.W_out();
+  int lo, hi;
+  interior_columns(s, W_out, &lo, &hi);
 #pragma omp parallel for schedule(static) if (int64_t(s.N) * s.C * s.H * s.W >= kMinParallelWork)
   for (int plane = 0; plane < s.N * s.C; ++plane) {
     const float* in = x + static_cast<int64_t>(plane) * s.H * s.W;
     float* out = y + static_cast<int64_t>(plane) * H_out * W_out;
     int32_t* arg = argmax + static_cast<int64_t>(plane) * H_out * W_out;
-    for (int oh = 0; oh < H_out; ++oh)
-      for (int ow = 0; ow < W_out; ++ow) {
-        const int h0 = oh * s.stride - s.padding, w0 = ow * s.stride - s.padding;
-        const int h_begin = std::max(h0, 0), h_end = std::min(h0 + s.kernel, s.H);
+    for (int oh = 0; oh < H_out; ++oh) {
+      const int h0 = oh * s.stride - s.padding;
+      const int h_begin = std::max(h0, 0), h_end = std::min(h0 + s.kernel, s.H);
+      // One output position. Start from the window's first element, then
+      // select without a branch: which tap wins is data-dependent, and a
+      // mispredicted branch per tap cost more than the comparisons. Strict
+      // '>': the first of equal values wins (and a NaN only when it comes
+      // first), as in the reference.
+      auto one = [&](int ow) {
+        const int w0 = ow * s.stride - s.padding;
         const int w_begin = std::max(w0, 0), w_end = std::min(w0 + s.kernel, s.W);
-        // Start from the window's first element, then select without a branch:
-        // which tap wins is data-dependent, and a mispredicted branch per tap
-        // cost more than the comparisons. Strict '>': the first of equal values
-        // wins (and a NaN only when it comes first), as in the reference.
         int best_at = h_begin * s.W + w_begin;
         float best = in[best_at];
         for (int ih = h_begin; ih < h_end; ++ih)
@@ -37,7 +50,28 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t*
           }
         out[oh * W_out + ow] = best;
         arg[oh * W_out + ow] = best_at;
+      };
+      int ow = 0;
+      for (; ow < lo; ++ow) one(ow);
+      // 16 interior positions at once, the same selection lane by lane.
+      for (; ow + kLanes <= hi; ow += kLanes) {
+        Int16 first_column;
+        for (int l = 0; l < kLanes; ++l) first_column[l] = (ow + l) * s.stride - s.padding;
+        const float* corner = in + h_begin * s.W + first_column[0];
+        Vec16 best = load16_strided(corner, s.stride);
+        Int16 best_at = h_begin * s.W + first_column;
+        for (int ih = h_begin; ih < h_end; ++ih)
+          for (int kw = 0; kw < s.kernel; ++kw) {
+            const Vec16 v = load16_strided(in + ih * s.W + first_column[0] + kw, s.stride);
+            const Int16 better = v > best;
+            best = better ? v : best;
+            best_at = better ? ih * s.W + kw + first_column : best_at;
+          }
+        store16(out + oh * W_out + ow, best);
+        std::memcpy(arg + oh * W_out + ow, &best_at, sizeof(best_at));
       }
+      for (; ow < W_out; ++ow) one(ow);
+    }
   }
 }
 
