@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/autograd.h"
+#include "engine/device.h"
 #include "engine/error.h"
 #include "engine/optim.h"
 #include "models/registry.h"
@@ -76,6 +77,9 @@ int run(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage);
   const double train_peak_mb = usage.ru_maxrss / 1024.0;
 
+  // As `cudagrad train` does before validation: the cached training blocks
+  // go back to the system, so the inference phase does not stack on them.
+  release_cached_memory(Device::cpu());
   model->eval();
   Tensor xi = Tensor::randn({infer_batch, 3, input, input}, gen);
   const double infer_s = median_seconds(

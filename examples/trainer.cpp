@@ -11,6 +11,7 @@
 #include "data/atomic_file.h"
 #include "data/class_weights.h"
 #include "data/loader.h"
+#include "engine/device.h"
 #include "engine/error.h"
 #include "examples/device_choice.h"
 #include "examples/inference.h"
@@ -308,6 +309,11 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
     e.data_wait = train_seconds > 0 ? (s.wait_seconds + train_loader.epoch_wait_seconds()) / train_seconds : 0;
     const Clock::time_point val_start = Clock::now();
     if (!val.empty()) {
+      // Validation asks for other block sizes than training (no gradients,
+      // another last batch); handing the cached training blocks back first
+      // keeps the process's peak at the larger phase instead of their sum.
+      // Training refills the cache in its first step of the next epoch.
+      release_cached_memory(run.device);
       const Predictions p = predict_loader(*run.model, val_loader, 0, run.device, run.class_weights);
       e.val_loss = p.loss;
       e.val_acc = p.accuracy();
