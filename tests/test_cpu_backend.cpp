@@ -128,6 +128,8 @@ TEST_CASE("cpu backend: conv2d matches the reference") {
       // ... and with at least as many tiles as input channels, so that the
       // weight gradient is Winograd's too
       {8, 32, 9, 11, 33, 3, 1, 1, 1}, {6, 33, 13, 17, 40, 3, 1, 2, 1}, {10, 32, 10, 7, 32, 3, 1, 0, 1},
+      // 1x1 stride 1 on images of 196 positions or more: one product per image
+      {2, 5, 14, 15, 7, 1, 1, 0, 1},  {3, 20, 16, 16, 33, 1, 1, 0, 1}, {1, 8, 20, 10, 4, 1, 1, 0, 1},
   };
   for (const ConvCase& c : cases) compare_conv(c, false);
 }

@@ -196,6 +196,16 @@ bool use_winograd_weight_gradient(const Conv2dShape& s) {
   return use_winograd(s) && tiles >= s.C_in;
 }
 
+// A 1x1 stride-1 convolution without padding (MobileNet's pointwise layers)
+// needs no im2col: an NCHW image already is the (C_in, H*W) matrix, so each
+// image is one product straight from and into the tensors. Images of fewer
+// than 196 positions (14x14) keep the blocked path, whose blocks span several
+// images: a product of 49 columns is too thin to run fast.
+bool use_pointwise(const Conv2dShape& s) {
+  return s.kernel == 1 && s.stride == 1 && s.padding == 0 && s.groups == 1 &&
+         int64_t{s.H} * s.W >= 196;
+}
+
 }  // namespace
 
 // x (N, C_in, H, W), w (C_out, C_in/G, k, k), b (C_out) nullable, y (N, C_out, H_out, W_out)
@@ -203,6 +213,17 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
                     float* y) {
   if (use_direct(s)) return direct_conv2d_forward(s, x, w, b, y);
   if (use_winograd(s)) return winograd_conv2d_forward(s, x, w, b, y);
+  if (use_pointwise(s)) {
+    const int64_t P = int64_t{s.H} * s.W;
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < s.N; ++n) {
+      MatrixMap y_n(y + n * s.C_out * P, s.C_out, P);
+      y_n.noalias() = ConstMatrixMap(w, s.C_out, s.C_in) * ConstMatrixMap(x + n * s.C_in * P, s.C_in, P);
+      if (b)
+        for (int o = 0; o < s.C_out; ++o) y_n.row(o).array() += b[o];
+    }
+    return;
+  }
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
@@ -231,6 +252,15 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   if (use_direct(s)) return direct_conv2d_backward_input(s, dy, w, dx);
   if (use_winograd(s)) return winograd_conv2d_backward_input(s, dy, w, dx);
+  if (use_pointwise(s)) {
+    const int64_t P = int64_t{s.H} * s.W;
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < s.N; ++n)
+      MatrixMap(dx + n * s.C_in * P, s.C_in, P).noalias() =
+          ConstMatrixMap(w, s.C_out, s.C_in).transpose() *
+          ConstMatrixMap(dy + n * s.C_out * P, s.C_out, P);
+    return;
+  }
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
@@ -261,6 +291,21 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
                             float* db) {
   if (use_direct(s)) return direct_conv2d_backward_weight(s, x, dy, dw, db);
   if (use_winograd_weight_gradient(s)) return winograd_conv2d_backward_weight(s, x, dy, dw, db);
+  if (use_pointwise(s)) {
+    const int64_t P = int64_t{s.H} * s.W, weights = int64_t{s.C_out} * s.C_in;
+    const int threads = std::min(max_threads(), s.N);
+    sum_over_threads(threads, dw, weights, db, s.C_out, [&](float* mine) {  // mine: dw then db
+#pragma omp for schedule(static)
+      for (int n = 0; n < s.N; ++n) {
+        ConstMatrixMap dy_n(dy + n * s.C_out * P, s.C_out, P);
+        MatrixMap(mine, s.C_out, s.C_in).noalias() +=
+            dy_n * ConstMatrixMap(x + n * s.C_in * P, s.C_in, P).transpose();
+        if (db)
+          for (int o = 0; o < s.C_out; ++o) mine[weights + o] += dy_n.row(o).sum();
+      }
+    });
+    return;
+  }
   const int cin_g = s.C_in / s.groups, cout_g = s.C_out / s.groups;
   const int64_t K = static_cast<int64_t>(cin_g) * s.kernel * s.kernel;
   const int64_t P = static_cast<int64_t>(s.H_out()) * s.W_out();
