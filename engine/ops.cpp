@@ -102,10 +102,14 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
 
 // ---- batch normalization --------------------------------------------------------------
 
-Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                    const Tensor& running_mean, const Tensor& running_var, bool training,
-                    float momentum, float eps) {
-  const char* op = "batch_norm2d";
+namespace {
+
+// Batch norm, followed by ReLU when `relu`: y = max(0, bn(x)). The ReLU's
+// backward only needs y (dy passes where y > 0), which the op keeps.
+Tensor batch_norm2d_op(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                       const Tensor& running_mean, const Tensor& running_var, bool training,
+                       float momentum, float eps, bool relu) {
+  const char* op = relu ? "batch_norm2d_relu" : "batch_norm2d";
   check_nchw(op, x);
   BatchNormShape s{static_cast<int>(x.dim(0)), static_cast<int>(x.dim(1)),
                    static_cast<int>(x.dim(2)), static_cast<int>(x.dim(3))};
@@ -128,26 +132,39 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta,
              op << ": training needs more than one value per channel, input is "
                 << shape_str(x.shape()));
     Tensor mean = Tensor::empty(channels, x.device()), invstd = Tensor::empty(channels, x.device());
-    k.batch_norm_forward_train(s, x.data(), gamma.data(), beta.data(), eps, momentum,
-                               running_mean.data(), running_var.data(), y.data(), mean.data(),
-                               invstd.data());
+    (relu ? k.batch_norm_relu_forward_train : k.batch_norm_forward_train)(
+        s, x.data(), gamma.data(), beta.data(), eps, momentum, running_mean.data(),
+        running_var.data(), y.data(), mean.data(), invstd.data());
+    const Tensor ys = relu ? y.detach() : Tensor();
     return record(y, op, {x, gamma, beta}, [=](const Tensor& dy) {
       Tensor dx = Tensor::empty(xs.shape(), xs.device());
       Tensor dgamma = Tensor::empty(channels, xs.device()), dbeta = Tensor::empty(channels, xs.device());
-      kernels(dy).batch_norm_backward(s, dy.data(), xs.data(), gs.data(), mean.data(),
-                                      invstd.data(), dx.data(), dgamma.data(), dbeta.data());
+      if (relu)
+        kernels(dy).batch_norm_relu_backward(s, dy.data(), xs.data(), ys.data(), gs.data(),
+                                             mean.data(), invstd.data(), dx.data(), dgamma.data(),
+                                             dbeta.data());
+      else
+        kernels(dy).batch_norm_backward(s, dy.data(), xs.data(), gs.data(), mean.data(),
+                                        invstd.data(), dx.data(), dgamma.data(), dbeta.data());
       return std::vector<Tensor>{dx, dgamma, dbeta};
     });
   }
 
   k.batch_norm_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(),
                             running_var.data(), eps, y.data());
+  if (relu) k.relu_forward(y.numel(), y.data(), y.data());  // evaluation is not the hot path
   // In evaluation the statistics are constants, so y = x * scale + shift per
   // channel with scale = gamma / sqrt(running_var + eps).
   Tensor rm = running_mean.detach().clone(), rv = running_var.detach().clone();
-  return record(y, op, {x, gamma, beta}, [=](const Tensor& dy) {
-    const KernelTable& k = kernels(dy);
-    Device dev = dy.device();
+  const Tensor ys = relu ? y.detach() : Tensor();
+  return record(y, op, {x, gamma, beta}, [=](const Tensor& dy_out) {
+    const KernelTable& k = kernels(dy_out);
+    Device dev = dy_out.device();
+    Tensor dy = dy_out;  // the gradient at the batch norm's output: through the ReLU first
+    if (relu) {
+      dy = Tensor::empty(dy_out.shape(), dev);
+      k.relu_backward(dy.numel(), ys.data(), dy_out.data(), dy.data());
+    }
     // dx = dy * scale: the eval forward applied to dy with zero mean and shift.
     Tensor zeros = Tensor::zeros(channels, dev);
     Tensor dx = Tensor::empty(xs.shape(), dev);
@@ -164,6 +181,20 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                           scratch.data(), dgamma.data(), dbeta.data());
     return std::vector<Tensor>{dx, dgamma, dbeta};
   });
+}
+
+}  // namespace
+
+Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                    const Tensor& running_mean, const Tensor& running_var, bool training,
+                    float momentum, float eps) {
+  return batch_norm2d_op(x, gamma, beta, running_mean, running_var, training, momentum, eps, false);
+}
+
+Tensor batch_norm2d_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                         const Tensor& running_mean, const Tensor& running_var, bool training,
+                         float momentum, float eps) {
+  return batch_norm2d_op(x, gamma, beta, running_mean, running_var, training, momentum, eps, true);
 }
 
 // ---- dropout, relu ------------------------------------------------------------------------

@@ -22,6 +22,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
 Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                     const Tensor& running_mean, const Tensor& running_var, bool training,
                     float momentum = 0.1f, float eps = 1e-5f);
+// relu(batch_norm2d(...)) with one pass over the data each way instead of two
+// (the ReLU after a batch norm in ResNet and MobileNet).
+Tensor batch_norm2d_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                         const Tensor& running_mean, const Tensor& running_var, bool training,
+                         float momentum = 0.1f, float eps = 1e-5f);
 
 // Inverted dropout: in training each element is zeroed with probability p and
 // the rest scaled by 1/(1-p); the mask is a function of (seed, offset + index).

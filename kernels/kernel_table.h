@@ -99,6 +99,16 @@ struct KernelTable {
   void (*batch_norm_backward)(const BatchNormShape& s, const float* dy, const float* x,
                               const float* gamma, const float* save_mean,
                               const float* save_invstd, float* dx, float* dgamma, float* dbeta);
+  // Batch norm followed by ReLU, y = max(0, batch_norm(x)), in one pass; the
+  // backward takes that y and passes dy on only where y > 0.
+  void (*batch_norm_relu_forward_train)(const BatchNormShape& s, const float* x,
+                                        const float* gamma, const float* beta, float eps,
+                                        float momentum, float* running_mean, float* running_var,
+                                        float* y, float* save_mean, float* save_invstd);
+  void (*batch_norm_relu_backward)(const BatchNormShape& s, const float* dy, const float* x,
+                                   const float* y, const float* gamma, const float* save_mean,
+                                   const float* save_invstd, float* dx, float* dgamma,
+                                   float* dbeta);
 
   // ---- pooling ----------------------------------------------------------------
   // argmax (N, C, H_out, W_out) holds the flat index h*W + w of the winner

@@ -77,7 +77,7 @@ class BasicBlock : public ResidualBlock {
 
  protected:
   Tensor residual(const Tensor& x) override {
-    Tensor y = (*relu_)((*bn1_)((*conv1_)(x)));
+    Tensor y = bn1_->forward_with_relu((*conv1_)(x));  // bn1 and relu as one op
     return (*bn2_)((*conv2_)(y));
   }
   Shape residual_shape(const Shape& in, ShapeTrace& trace) const override {
@@ -111,8 +111,8 @@ class Bottleneck : public ResidualBlock {
 
  protected:
   Tensor residual(const Tensor& x) override {
-    Tensor y = (*relu_)((*bn1_)((*conv1_)(x)));
-    y = (*relu_)((*bn2_)((*conv2_)(y)));
+    Tensor y = bn1_->forward_with_relu((*conv1_)(x));  // bn and relu as one op
+    y = bn2_->forward_with_relu((*conv2_)(y));
     return (*bn3_)((*conv3_)(y));
   }
   Shape residual_shape(const Shape& in, ShapeTrace& trace) const override {

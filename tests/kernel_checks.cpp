@@ -466,6 +466,32 @@ void check_batch_norm() {
     expect_match("batch_norm backward dx " + label, dx, got_dx);
     expect_match("batch_norm backward dgamma " + label, dgamma, got_dgamma);
     expect_match("batch_norm backward dbeta " + label, dbeta, got_dbeta);
+
+    // Fused with the ReLU after it: about half of y is clamped to zero here
+    // (beta and gamma are standard normal), so both sides of the mask count.
+    std::vector<float> ry(n), rmean(s.C), rinvstd(s.C), rrm = running_mean0, rrv = running_var0;
+    ref.batch_norm_relu_forward_train(s, x.data(), gamma.data(), beta.data(), 1e-5f, 0.1f,
+                                      rrm.data(), rrv.data(), ry.data(), rmean.data(),
+                                      rinvstd.data());
+    Guarded<float> got_ry(n), got_rmean(s.C), got_rinvstd(s.C), got_rrm(running_mean0),
+        got_rrv(running_var0);
+    TESTED(batch_norm_relu_forward_train)
+    (s, in(x), in(gamma), in(beta), 1e-5f, 0.1f, got_rrm.data(), got_rrv.data(), got_ry.data(),
+     got_rmean.data(), got_rinvstd.data());
+    expect_match("batch_norm+relu train y " + label, ry, got_ry);
+    expect_match("batch_norm+relu running var " + label, rrv, got_rrv);
+    expect_match("batch_norm+relu invstd " + label, rinvstd, got_rinvstd);
+
+    std::vector<float> rdx(n), rdgamma(s.C), rdbeta(s.C);
+    ref.batch_norm_relu_backward(s, dy.data(), x.data(), ry.data(), gamma.data(), rmean.data(),
+                                 rinvstd.data(), rdx.data(), rdgamma.data(), rdbeta.data());
+    Guarded<float> got_rdx(n), got_rdgamma(s.C), got_rdbeta(s.C);
+    TESTED(batch_norm_relu_backward)
+    (s, in(dy), in(x), in(ry), in(gamma), in(rmean), in(rinvstd), got_rdx.data(),
+     got_rdgamma.data(), got_rdbeta.data());
+    expect_match("batch_norm+relu backward dx " + label, rdx, got_rdx);
+    expect_match("batch_norm+relu backward dgamma " + label, rdgamma, got_rdgamma);
+    expect_match("batch_norm+relu backward dbeta " + label, rdbeta, got_rdbeta);
   }
 }
 
@@ -694,7 +720,8 @@ const std::vector<KernelCheck>& all_checks() {
       {"pooling", {"avg_pool2d_forward", "avg_pool2d_backward"}, check_avg_pool},
       {"pooling", {"global_avg_pool_forward", "global_avg_pool_backward"}, check_global_avg_pool},
       {"batch_norm",
-       {"batch_norm_forward_train", "batch_norm_forward_eval", "batch_norm_backward"},
+       {"batch_norm_forward_train", "batch_norm_forward_eval", "batch_norm_backward",
+        "batch_norm_relu_forward_train", "batch_norm_relu_backward"},
        check_batch_norm},
       {"optimizers", {"sgd_step"}, check_sgd},
       {"optimizers", {"adam_step"}, check_adam},

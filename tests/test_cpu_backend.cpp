@@ -176,6 +176,28 @@ TEST_CASE("cpu backend: batch norm matches the reference") {
     }
     const char* names[7] = {"y", "mean", "invstd", "running_mean", "running_var", "backward", "eval"};
     for (int i = 0; i < 7; ++i) expect_close(std::string("batch_norm ") + names[i], outs[0][i], outs[1][i]);
+
+    // Fused with the ReLU after it; about half of y is clamped (beta ~ N(0, 1)).
+    std::vector<float> fused[2][4];
+    for (int t = 0; t < 2; ++t) {
+      auto& o = fused[t];
+      std::vector<float> rm(s.C, 0.5f), rv(s.C, 2.f), mean = nans(s.C), invstd = nans(s.C);
+      o[0] = nans(n);
+      tables[t]->batch_norm_relu_forward_train(s, x.data(), gamma.data(), beta.data(), 1e-5f, 0.1f,
+                                               rm.data(), rv.data(), o[0].data(), mean.data(),
+                                               invstd.data());
+      o[1] = rv;
+      o[2] = nans(n);
+      std::vector<float> dg = nans(s.C), dbeta = nans(s.C);
+      tables[t]->batch_norm_relu_backward(s, dy.data(), x.data(), o[0].data(), gamma.data(),
+                                          mean.data(), invstd.data(), o[2].data(), dg.data(),
+                                          dbeta.data());
+      o[3] = dg;
+      o[3].insert(o[3].end(), dbeta.begin(), dbeta.end());
+    }
+    const char* fused_names[4] = {"y", "running_var", "dx", "dgamma, dbeta"};
+    for (int i = 0; i < 4; ++i)
+      expect_close(std::string("batch_norm+relu ") + fused_names[i], fused[0][i], fused[1][i]);
   }
 }
 

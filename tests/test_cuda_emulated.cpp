@@ -47,7 +47,8 @@ void run_group(const std::string& group) {
   X(dropout_backward) X(conv2d_forward) X(conv2d_backward_input) X(conv2d_backward_weight)       \
   X(depthwise_conv2d_forward) X(depthwise_conv2d_backward_input)                                 \
   X(depthwise_conv2d_backward_weight) X(batch_norm_forward_train) X(batch_norm_forward_eval)     \
-  X(batch_norm_backward) X(max_pool2d_forward) X(max_pool2d_backward) X(avg_pool2d_forward)      \
+  X(batch_norm_backward) X(batch_norm_relu_forward_train) X(batch_norm_relu_backward)            \
+  X(max_pool2d_forward) X(max_pool2d_backward) X(avg_pool2d_forward)      \
   X(avg_pool2d_backward) X(global_avg_pool_forward) X(global_avg_pool_backward)                  \
   X(linear_forward) X(linear_backward_input) X(linear_backward_weight)                           \
   X(concat_channels_forward) X(concat_channels_backward) X(log_softmax_forward)                  \

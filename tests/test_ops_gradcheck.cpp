@@ -105,6 +105,54 @@ TEST_CASE("gradcheck: batch_norm2d in evaluation") {
   expect_gradients_match("batch_norm2d (eval)", f, {x, gamma, beta});
 }
 
+TEST_CASE("gradcheck: batch_norm2d_relu in training and evaluation (kinks skipped)") {
+  Generator gen(17);
+  Tensor x = param({2, 4, 3, 5}, gen);
+  Tensor gamma = Tensor::uniform({4}, gen, 0.5f, 1.5f).set_requires_grad(true);
+  Tensor beta = param({4}, gen, 0.5f);  // about half of each channel is clamped
+  Tensor rm = Tensor::zeros({4}), rv = Tensor::ones({4});
+  GradCheckOptions options;
+  options.skip_kinks = true;
+  for (bool training : {true, false}) {
+    auto f = [&](const std::vector<Tensor>& in) {
+      return batch_norm2d_relu(in[0], in[1], in[2], rm, rv, training);
+    };
+    expect_gradients_match(training ? "batch_norm2d_relu (train)" : "batch_norm2d_relu (eval)", f,
+                           {x, gamma, beta}, options);
+  }
+}
+
+TEST_CASE("batch_norm2d_relu is relu(batch_norm2d), forward and backward") {
+  Generator gen(18);
+  for (bool training : {true, false}) {
+    Tensor x = Tensor::randn({3, 5, 4, 6}, gen).set_requires_grad(true);
+    Tensor gamma = Tensor::uniform({5}, gen, 0.5f, 1.5f).set_requires_grad(true);
+    Tensor beta = Tensor::randn({5}, gen).set_requires_grad(true);
+    Tensor r = Tensor::randn({3, 5, 4, 6}, gen);  // dL/dy
+    std::vector<std::vector<float>> results[2];
+    for (int fused = 0; fused < 2; ++fused) {
+      Tensor rm = Tensor::zeros({5}), rv = Tensor::ones({5});
+      x.zero_grad();
+      gamma.zero_grad();
+      beta.zero_grad();
+      Tensor y = fused ? batch_norm2d_relu(x, gamma, beta, rm, rv, training)
+                       : relu(batch_norm2d(x, gamma, beta, rm, rv, training));
+      y.backward(r);
+      results[fused] = {y.to_vector(), x.grad().to_vector(), gamma.grad().to_vector(),
+                        beta.grad().to_vector(), rm.to_vector(), rv.to_vector()};
+    }
+    const char* names[] = {"y", "dx", "dgamma", "dbeta", "running_mean", "running_var"};
+    for (int i = 0; i < 6; ++i) {
+      INFO((training ? "train " : "eval ") << names[i]);
+      REQUIRE(results[0][i].size() == results[1][i].size());
+      double worst = 0;
+      for (size_t j = 0; j < results[0][i].size(); ++j)
+        worst = std::max(worst, std::fabs(double(results[0][i][j]) - results[1][i][j]));
+      CHECK(worst <= 1e-5);  // the same float formulas, summed in another order at most
+    }
+  }
+}
+
 TEST_CASE("batch_norm2d in evaluation does not depend on the rest of the batch") {
   Generator gen(14);
   Tensor x = Tensor::randn({3, 2, 4, 4}, gen);

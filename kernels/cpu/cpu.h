@@ -55,6 +55,13 @@ void batch_norm_forward_eval(const BatchNormShape& s, const float* x, const floa
 void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* x,
                          const float* gamma, const float* save_mean, const float* save_invstd,
                          float* dx, float* dgamma, float* dbeta);
+void batch_norm_relu_forward_train(const BatchNormShape& s, const float* x, const float* gamma,
+                                   const float* beta, float eps, float momentum,
+                                   float* running_mean, float* running_var, float* y,
+                                   float* save_mean, float* save_invstd);
+void batch_norm_relu_backward(const BatchNormShape& s, const float* dy, const float* x,
+                              const float* y, const float* gamma, const float* save_mean,
+                              const float* save_invstd, float* dx, float* dgamma, float* dbeta);
 
 void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t* argmax);
 void max_pool2d_backward(const Pool2dShape& s, const float* dy, const int32_t* argmax, float* dx);

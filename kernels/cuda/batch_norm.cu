@@ -18,6 +18,10 @@
 // and warps is harder to read. The two-pass version reads x once more (the
 // third read normalizes), usually from the L2 cache.
 //
+// The fused batch norm + ReLU variants are the same kernels with a flag:
+// the forward clamps y at zero as it writes it, the backward reads y to pass
+// dy on only where y > 0.
+//
 // Evaluation is elementwise with the running statistics: one thread per
 // element, grid-stride.
 #include "kernels/cuda/common.cuh"
@@ -43,7 +47,7 @@ __global__ void batch_norm_forward_train_kernel(BatchNormShape s, const float* x
                                                 const float* gamma, const float* beta, float eps,
                                                 float momentum, float* running_mean,
                                                 float* running_var, float* y, float* save_mean,
-                                                float* save_invstd) {
+                                                float* save_invstd, bool relu) {
   __shared__ float scratch[kWarp];
   const int c = blockIdx.x;
   const int64_t HW = static_cast<int64_t>(s.H) * s.W, M = s.N * HW;
@@ -60,7 +64,8 @@ __global__ void batch_norm_forward_train_kernel(BatchNormShape s, const float* x
   const float scale = gamma[c] * invstd, shift = beta[c] - mean * scale;
   for (int64_t j = threadIdx.x; j < M; j += blockDim.x) {
     const int64_t i = channel_index(j, c, s.C, HW);
-    y[i] = x[i] * scale + shift;
+    const float v = x[i] * scale + shift;
+    y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
   }
   if (threadIdx.x == 0) {
     // M == 1 has no unbiased variance; keep the biased one (as the reference does).
@@ -86,11 +91,18 @@ __global__ void batch_norm_forward_eval_kernel(int64_t n, int C, int64_t HW, con
 }
 
 // With sums over the channel's M values:
-//   dbeta = sum dy,  dgamma = sum dy * xhat
-//   dx = gamma * invstd / M * (M * dy - dbeta - xhat * dgamma)
-// dy, x, dx (N, C, H, W); gamma, save_mean, save_invstd, dgamma, dbeta (C)
-__global__ void batch_norm_backward_kernel(BatchNormShape s, const float* dy, const float* x,
-                                           const float* gamma, const float* save_mean,
+//   dbeta = sum g,  dgamma = sum g * xhat
+//   dx = gamma * invstd / M * (M * g - dbeta - xhat * dgamma)
+// where g = dy, or behind a fused ReLU (relu_y not null) g = dy * (relu_y > 0).
+// dy, x, relu_y, dx (N, C, H, W); gamma, save_mean, save_invstd, dgamma, dbeta (C)
+__device__ __forceinline__ float gradient_through_relu(const float* dy, const float* relu_y,
+                                                       int64_t i) {
+  return relu_y && !(relu_y[i] > 0.0f) ? 0.0f : dy[i];
+}
+
+__global__ void batch_norm_backward_kernel(BatchNormShape s, const float* dy, const float* relu_y,
+                                           const float* x, const float* gamma,
+                                           const float* save_mean,
                                            const float* save_invstd, float* dx, float* dgamma,
                                            float* dbeta) {
   __shared__ float scratch[kWarp];
@@ -100,8 +112,9 @@ __global__ void batch_norm_backward_kernel(BatchNormShape s, const float* dy, co
   float sum_dy = 0.0f, sum_dy_xhat = 0.0f;
   for (int64_t j = threadIdx.x; j < M; j += blockDim.x) {
     const int64_t i = channel_index(j, c, s.C, HW);
-    sum_dy += dy[i];
-    sum_dy_xhat += dy[i] * (x[i] - mean) * invstd;
+    const float g = gradient_through_relu(dy, relu_y, i);
+    sum_dy += g;
+    sum_dy_xhat += g * (x[i] - mean) * invstd;
   }
   sum_dy = block_sum(sum_dy, scratch);
   sum_dy_xhat = block_sum(sum_dy_xhat, scratch);
@@ -110,7 +123,7 @@ __global__ void batch_norm_backward_kernel(BatchNormShape s, const float* dy, co
   for (int64_t j = threadIdx.x; j < M; j += blockDim.x) {
     const int64_t i = channel_index(j, c, s.C, HW);
     const float xhat = (x[i] - mean) * invstd;
-    dx[i] = k * (m * dy[i] - sum_dy - xhat * sum_dy_xhat);
+    dx[i] = k * (m * gradient_through_relu(dy, relu_y, i) - sum_dy - xhat * sum_dy_xhat);
   }
   if (threadIdx.x == 0) {
     dgamma[c] = sum_dy_xhat;
@@ -126,7 +139,17 @@ void batch_norm_forward_train(const BatchNormShape& s, const float* x, const flo
   if (s.C == 0) return;
   const int threads = reduction_threads(static_cast<int64_t>(s.N) * s.H * s.W);
   CG_LAUNCH(batch_norm_forward_train_kernel, s.C, threads, 0, s, x, gamma, beta, eps, momentum,
-            running_mean, running_var, y, save_mean, save_invstd);
+            running_mean, running_var, y, save_mean, save_invstd, false);
+}
+
+void batch_norm_relu_forward_train(const BatchNormShape& s, const float* x, const float* gamma,
+                                   const float* beta, float eps, float momentum,
+                                   float* running_mean, float* running_var, float* y,
+                                   float* save_mean, float* save_invstd) {
+  if (s.C == 0) return;
+  const int threads = reduction_threads(static_cast<int64_t>(s.N) * s.H * s.W);
+  CG_LAUNCH(batch_norm_forward_train_kernel, s.C, threads, 0, s, x, gamma, beta, eps, momentum,
+            running_mean, running_var, y, save_mean, save_invstd, true);
 }
 
 void batch_norm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma,
@@ -143,8 +166,17 @@ void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* 
                          float* dx, float* dgamma, float* dbeta) {
   if (s.C == 0) return;
   const int threads = reduction_threads(static_cast<int64_t>(s.N) * s.H * s.W);
-  CG_LAUNCH(batch_norm_backward_kernel, s.C, threads, 0, s, dy, x, gamma, save_mean, save_invstd,
-            dx, dgamma, dbeta);
+  CG_LAUNCH(batch_norm_backward_kernel, s.C, threads, 0, s, dy, nullptr, x, gamma, save_mean,
+            save_invstd, dx, dgamma, dbeta);
+}
+
+void batch_norm_relu_backward(const BatchNormShape& s, const float* dy, const float* x,
+                              const float* y, const float* gamma, const float* save_mean,
+                              const float* save_invstd, float* dx, float* dgamma, float* dbeta) {
+  if (s.C == 0) return;
+  const int threads = reduction_threads(static_cast<int64_t>(s.N) * s.H * s.W);
+  CG_LAUNCH(batch_norm_backward_kernel, s.C, threads, 0, s, dy, y, x, gamma, save_mean,
+            save_invstd, dx, dgamma, dbeta);
 }
 
 }  // namespace CUDAGRAD_CUDA_NAMESPACE

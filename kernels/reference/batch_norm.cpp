@@ -4,6 +4,7 @@
 // Statistics are summed in double, in two passes (mean, then variance), which
 // is the obviously-correct way and loses nothing to cancellation.
 #include <cmath>
+#include <vector>
 
 #include "kernels/reference/index.h"
 #include "kernels/reference/reference.h"
@@ -92,6 +93,25 @@ void batch_norm_backward(const BatchNormShape& s, const float* dy, const float* 
     dgamma[c] = static_cast<float>(sum_dy_xhat);
     dbeta[c] = static_cast<float>(sum_dy);
   }
+}
+
+// Batch norm followed by ReLU: the two definitions one after the other.
+//   y = max(0, batch_norm(x));  the backward passes dy on where y > 0
+void batch_norm_relu_forward_train(const BatchNormShape& s, const float* x, const float* gamma,
+                                   const float* beta, float eps, float momentum,
+                                   float* running_mean, float* running_var, float* y,
+                                   float* save_mean, float* save_invstd) {
+  batch_norm_forward_train(s, x, gamma, beta, eps, momentum, running_mean, running_var, y,
+                           save_mean, save_invstd);
+  relu_forward(int64_t(s.N) * s.C * s.H * s.W, y, y);
+}
+
+void batch_norm_relu_backward(const BatchNormShape& s, const float* dy, const float* x,
+                              const float* y, const float* gamma, const float* save_mean,
+                              const float* save_invstd, float* dx, float* dgamma, float* dbeta) {
+  std::vector<float> g(size_t(s.N) * s.C * s.H * s.W);
+  relu_backward(static_cast<int64_t>(g.size()), y, dy, g.data());
+  batch_norm_backward(s, g.data(), x, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
 }
 
 }  // namespace reference

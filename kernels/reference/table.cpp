@@ -35,6 +35,8 @@ KernelTable make_table() {
   t.batch_norm_forward_train = batch_norm_forward_train;
   t.batch_norm_forward_eval = batch_norm_forward_eval;
   t.batch_norm_backward = batch_norm_backward;
+  t.batch_norm_relu_forward_train = batch_norm_relu_forward_train;
+  t.batch_norm_relu_backward = batch_norm_relu_backward;
 
   t.max_pool2d_forward = max_pool2d_forward;
   t.max_pool2d_backward = max_pool2d_backward;
