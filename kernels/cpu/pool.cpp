@@ -53,8 +53,15 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t*
       };
       int ow = 0;
       for (; ow < lo; ++ow) one(ow);
-      // 16 interior positions at once, the same selection lane by lane.
-      for (; ow + kLanes <= hi; ow += kLanes) {
+      // 16 interior positions at once, the same selection lane by lane. A
+      // stride-2 load reads 32 floats (one past the last it keeps), so a
+      // vector step must also end inside the row: at the last row of the
+      // tensor one float more would be outside it.
+      auto step_fits = [&](int from) {
+        return from + kLanes <= hi &&
+               (from * s.stride - s.padding) + (s.kernel - 1) + kLanes * s.stride - 1 < s.W;
+      };
+      for (; step_fits(ow); ow += kLanes) {
         Int16 first_column;
         for (int l = 0; l < kLanes; ++l) first_column[l] = (ow + l) * s.stride - s.padding;
         const float* corner = in + h_begin * s.W + first_column[0];
