@@ -19,6 +19,7 @@
 
 #include "engine/generator.h"
 #include "kernels/cpu/cpu.h"
+#include "kernels/cpu/simd.h"
 #include "kernels/reference/reference.h"
 
 using namespace cudagrad;
@@ -108,6 +109,35 @@ void compare_conv(const ConvCase& c, bool depthwise) {
 
 }  // namespace
 
+TEST_CASE("cpu backend: the vector helpers move every lane where it belongs") {
+  using cpu::kLanes;
+  using cpu::Vec16;
+  Vec16 rows[kLanes];
+  for (int r = 0; r < kLanes; ++r)
+    for (int c = 0; c < kLanes; ++c) rows[r][c] = static_cast<float>(100 * r + c);
+  cpu::transpose16x16(rows);
+  int wrong = 0;
+  for (int r = 0; r < kLanes; ++r)
+    for (int c = 0; c < kLanes; ++c) wrong += rows[r][c] != static_cast<float>(100 * c + r);
+  CHECK(wrong == 0);
+
+  // Even lanes gain the vector, odd lanes keep their value, nothing past 32 changes.
+  std::vector<float> p(2 * kLanes + 1);
+  for (size_t i = 0; i < p.size(); ++i) p[i] = static_cast<float>(i);
+  Vec16 v;
+  for (int i = 0; i < kLanes; ++i) v[i] = 1000.f * (i + 1);
+  cpu::add16_to_even_lanes(p.data(), v);
+  for (int i = 0; i < 2 * kLanes + 1; ++i) {
+    const float want = i < 2 * kLanes && i % 2 == 0 ? i + 1000.f * (i / 2 + 1) : i;
+    CHECK_MESSAGE(p[i] == want, "lane " << i);
+  }
+
+  std::vector<float> q(2 * kLanes);
+  for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>(i);
+  const Vec16 even = cpu::load16_strided(q.data(), 2);
+  for (int i = 0; i < kLanes; ++i) CHECK(even[i] == 2.f * i);
+}
+
 TEST_CASE("cpu backend: conv2d matches the reference") {
   const ConvCase cases[] = {
       {2, 3, 7, 5, 4, 3, 1, 1, 1},   {1, 3, 6, 7, 5, 3, 2, 0, 1},  {2, 4, 5, 5, 6, 3, 2, 1, 2},
@@ -130,6 +160,12 @@ TEST_CASE("cpu backend: conv2d matches the reference") {
       {8, 32, 9, 11, 33, 3, 1, 1, 1}, {6, 33, 13, 17, 40, 3, 1, 2, 1}, {10, 32, 10, 7, 32, 3, 1, 0, 1},
       // 1x1 stride 1 on images of 196 positions or more: one product per image
       {2, 5, 14, 15, 7, 1, 1, 0, 1},  {3, 20, 16, 16, 33, 1, 1, 0, 1}, {1, 8, 20, 10, 4, 1, 1, 0, 1},
+      // stride 2 with rows long enough for the 16-lane im2col and col2im
+      // steps (ResNet's stem, its stride-2 3x3 and 1x1 layers), with vector
+      // steps that end exactly at the tensor's last float (k1 W64, k3 p0
+      // W65): the sanitizer build checks they read nothing past it
+      {2, 3, 9, 75, 8, 7, 2, 3, 1},   {1, 20, 6, 67, 24, 3, 2, 1, 1}, {2, 16, 5, 66, 8, 1, 2, 0, 1},
+      {1, 2, 2, 64, 3, 1, 2, 0, 1},   {1, 2, 3, 65, 3, 3, 2, 0, 1},
   };
   for (const ConvCase& c : cases) compare_conv(c, false);
 }

@@ -28,6 +28,7 @@
 #include "kernels/cpu/conv2d_winograd.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/simd.h"
 
 namespace cudagrad {
 namespace cpu {
@@ -116,7 +117,11 @@ void im2col(const Conv2dShape& s, const float* x, int g, const std::vector<Piece
             if (s.stride == 1) {  // a plain copy, which the compiler turns into vector moves
               if (a < b) std::copy(in + a, in + b, out + a);
             } else {
-              for (int ow = a; ow < b; ++ow) out[ow] = in[ow * s.stride];
+              int ow = a;
+              if (s.stride == 2)  // 32 floats in, the even 16 kept; the load must end inside the row
+                for (; ow + kLanes <= b && ow * 2 - s.padding + kw + 2 * kLanes <= s.W; ow += kLanes)
+                  store16(out + ow, load16_strided(in + ow * 2, 2));
+              for (; ow < b; ++ow) out[ow] = in[ow * s.stride];
             }
             std::fill(out + std::min(ow1, std::max(b, ow0)), out + ow1, 0.f);
           });
@@ -145,7 +150,11 @@ void col2im(const Conv2dShape& s, const float* col, int g, const std::vector<Pie
             if (s.stride == 1) {  // contiguous: vectorizes
               for (int ow = a; ow < b; ++ow) out[ow] += in[ow];
             } else {
-              for (int ow = a; ow < b; ++ow) out[ow * s.stride] += in[ow];
+              int ow = a;
+              if (s.stride == 2)  // 16 gradients spread over the even lanes of 32 floats
+                for (; ow + kLanes <= b && ow * 2 - s.padding + kw + 2 * kLanes <= s.W; ow += kLanes)
+                  add16_to_even_lanes(out + ow * 2, load16(in + ow));
+              for (; ow < b; ++ow) out[ow * s.stride] += in[ow];
             }
           });
         }

@@ -28,6 +28,7 @@
 // transforms back, so V and M are written and read while still in cache.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/cpu/conv2d_winograd.h"
 #include "kernels/cpu/cpu.h"
@@ -116,6 +117,8 @@ void transform_filters(const float* filters, const Problem& P, bool flipped, flo
 
 // xt (N, H, W, C16) from x (N, C, H, W): channels-last, so that the 16
 // channels of one pixel are one vector load; channels C..C16 are zero.
+// A block of 16 channels x 16 pixels is read as 16 vectors, transposed in
+// registers and written as 16 vectors.
 void to_channels_last(const float* x, int N, int C, int H, int W, int C16, float* xt) {
   const int64_t HW = static_cast<int64_t>(H) * W;
 #pragma omp parallel for schedule(static)
@@ -123,13 +126,19 @@ void to_channels_last(const float* x, int N, int C, int H, int W, int C16, float
     for (int64_t p0 = 0; p0 < HW; p0 += kLanes) {
       const int pixels = static_cast<int>(std::min<int64_t>(kLanes, HW - p0));
       for (int c0 = 0; c0 < C16; c0 += kLanes) {
-        float block[kLanes][kLanes] = {};  // [pixel][channel]
-        for (int c = c0; c < std::min(c0 + kLanes, C); ++c) {
-          const float* src = x + (static_cast<int64_t>(n) * C + c) * HW + p0;
-          for (int p = 0; p < pixels; ++p) block[p][c - c0] = src[p];
+        Vec16 block[kLanes];  // [channel][pixel], then [pixel][channel]
+        for (int c = 0; c < kLanes; ++c) {
+          block[c] = Vec16{};
+          if (c0 + c >= C) continue;
+          const float* src = x + (static_cast<int64_t>(n) * C + c0 + c) * HW + p0;
+          if (pixels == kLanes) {
+            block[c] = load16(src);
+          } else {
+            for (int p = 0; p < pixels; ++p) block[c][p] = src[p];
+          }
         }
-        for (int p = 0; p < pixels; ++p)
-          std::copy(block[p], block[p] + kLanes, xt + ((n * HW + p0 + p) * C16 + c0));
+        transpose16x16(block);
+        for (int p = 0; p < pixels; ++p) store16(xt + ((n * HW + p0 + p) * C16 + c0), block[p]);
       }
     }
 }
@@ -180,13 +189,25 @@ void transform_output(const Problem& P, const float* M, const float* bias, int64
         mt[xi / a][xi % a] = load16(M + (static_cast<int64_t>(xi) * T + t) * K16 + k0);
       for (int j = 0; j < a; ++j) multiply(AT, &mt[0][j], a, &AM[0][j], a);  // A^T M
       for (int i = 0; i < m; ++i) multiply(AT, AM[i], 1, out[i], 1);        // (A^T M) A
+      // 16 positions x 16 channels, transposed so that each channel's 4x4
+      // tile is one vector: row i of the tile is lanes 4i..4i+3.
+      Vec16 tile[kLanes];
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < m; ++j) tile[i * m + j] = out[i][j];
+      transpose16x16(tile);
       const int channels = std::min(kLanes, P.K - k0);
       for (int l = 0; l < channels; ++l) {
-        const float shift = bias ? bias[k0 + l] : 0.f;
+        float values[kLanes];
+        store16(values, tile[l] + (bias ? bias[k0 + l] : 0.f));
         float* plane = y + ((static_cast<int64_t>(at.n) * P.K + k0 + l) * H_out + m * at.ty) * W_out +
                        m * at.tx;
-        for (int i = 0; i < rows; ++i)
-          for (int j = 0; j < cols; ++j) plane[i * W_out + j] = out[i][j][l] + shift;
+        for (int i = 0; i < rows; ++i) {
+          if (cols == m) {
+            std::memcpy(plane + i * W_out, values + i * m, m * sizeof(float));
+          } else {
+            std::copy(values + i * m, values + i * m + cols, plane + i * W_out);
+          }
+        }
       }
     }
   }
