@@ -134,6 +134,10 @@ static void backward_in_order(const std::vector<NodePtr>& order, bool retain_gra
       const double start = profiler ? profiler->now_ms() : 0;
       std::vector<Tensor> grads = node->backward(grad);
       if (profiler) profiler->add_backward(node->layer, profiler->now_ms() - start);
+      // Drop our references before handing the gradients on: a gradient
+      // nobody else holds becomes its input's grad without a copy (an add
+      // passes one tensor to both inputs, and the second takes it as is).
+      grad = Tensor();
       CG_CHECK(grads.size() == node->inputs.size(),
                "backward of '" << node->name << "' returned " << grads.size() << " gradients for "
                                << node->inputs.size() << " inputs");
@@ -141,9 +145,9 @@ static void backward_in_order(const std::vector<NodePtr>& order, bool retain_gra
         NodeInput& in = node->inputs[i];
         if (!grads[i].defined()) continue;
         if (in.producer) {
-          accumulate_grad(in.producer->grad, in.shape, grads[i], node->name);
+          accumulate_grad(in.producer->grad, in.shape, std::move(grads[i]), node->name);
         } else if (in.leaf) {
-          accumulate_grad(in.leaf->grad, in.shape, grads[i], node->name);
+          accumulate_grad(in.leaf->grad, in.shape, std::move(grads[i]), node->name);
         }
       }
     }
