@@ -51,6 +51,12 @@ void valid_range(int kw, int stride, int padding, int W, int W_out, int* lo, int
   *hi = std::max(*lo, std::min(last + 1, W_out));
 }
 
+// Whether a 16-lane stride-2 step from output column ow (input columns
+// ow*2 - p + kw onwards, 32 floats) ends inside the input row.
+bool stride2_step_fits(const Conv2dShape& s, int kw, int ow) {
+  return ow * 2 - s.padding + kw + 2 * kLanes <= s.W;
+}
+
 // A run of output positions [p0, p1) of image n that sits in a block at
 // column `column`.
 struct Piece {
@@ -118,8 +124,8 @@ void im2col(const Conv2dShape& s, const float* x, int g, const std::vector<Piece
               if (a < b) std::copy(in + a, in + b, out + a);
             } else {
               int ow = a;
-              if (s.stride == 2)  // 32 floats in, the even 16 kept; the load must end inside the row
-                for (; ow + kLanes <= b && ow * 2 - s.padding + kw + 2 * kLanes <= s.W; ow += kLanes)
+              if (s.stride == 2)  // 32 floats in, the even 16 kept
+                for (; ow + kLanes <= b && stride2_step_fits(s, kw, ow); ow += kLanes)
                   store16(out + ow, load16_strided(in + ow * 2, 2));
               for (; ow < b; ++ow) out[ow] = in[ow * s.stride];
             }
@@ -152,7 +158,7 @@ void col2im(const Conv2dShape& s, const float* col, int g, const std::vector<Pie
             } else {
               int ow = a;
               if (s.stride == 2)  // 16 gradients spread over the even lanes of 32 floats
-                for (; ow + kLanes <= b && ow * 2 - s.padding + kw + 2 * kLanes <= s.W; ow += kLanes)
+                for (; ow + kLanes <= b && stride2_step_fits(s, kw, ow); ow += kLanes)
                   add16_to_even_lanes(out + ow * 2, load16(in + ow));
               for (; ow < b; ++ow) out[ow * s.stride] += in[ow];
             }

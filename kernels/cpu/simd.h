@@ -29,24 +29,6 @@ inline void store_first(float* p, Vec16 v, int count) {
   }
 }
 
-// Elements p[0], p[s], ..., p[15 s]. Stride 2 (a strided convolution) reads
-// 32 floats and keeps the even ones with one shuffle; other strides gather.
-inline Vec16 load16_strided(const float* p, int stride) {
-  if (stride == 1) return load16(p);
-  if (stride == 2) {
-    const Vec16 a = load16(p), b = load16(p + kLanes);
-#if defined(__clang__)
-    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-#else
-    return __builtin_shuffle(a, b,
-                             Index16{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30});
-#endif
-  }
-  Vec16 v;
-  for (int i = 0; i < kLanes; ++i) v[i] = p[i * stride];
-  return v;
-}
-
 // Two-source shuffle: lane i of the result is lane index[i] of (a, b), b's
 // lanes counted from 16.
 inline Vec16 shuffle16(Vec16 a, Vec16 b, Index16 index) {
@@ -58,6 +40,18 @@ inline Vec16 shuffle16(Vec16 a, Vec16 b, Index16 index) {
 #else
   return __builtin_shuffle(a, b, index);
 #endif
+}
+
+// Elements p[0], p[s], ..., p[15 s]. Stride 2 (a strided convolution) reads
+// 32 floats and keeps the even ones with one shuffle; other strides gather.
+inline Vec16 load16_strided(const float* p, int stride) {
+  if (stride == 1) return load16(p);
+  if (stride == 2)
+    return shuffle16(load16(p), load16(p + kLanes),
+                     Index16{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30});
+  Vec16 v;
+  for (int i = 0; i < kLanes; ++i) v[i] = p[i * stride];
+  return v;
 }
 
 // Transposes a 16x16 block held as 16 row vectors, in registers. One round
