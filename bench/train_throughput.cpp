@@ -18,6 +18,7 @@
 #include "engine/device.h"
 #include "engine/error.h"
 #include "engine/optim.h"
+#include "kernels/cpu/cpu.h"
 #include "models/registry.h"
 
 using namespace cudagrad;
@@ -52,6 +53,7 @@ int run(int argc, char** argv) {
   CG_CHECK(!model_name.empty() && batch > 0 && steps > 0,
            "usage: train_throughput --model NAME --batch N [--steps N] [--warmup N] [--input N]");
 
+  std::printf("%s\n", describe_cpu().c_str());
   const int classes = 7;
   Generator gen(0);
   auto model = make_model(model_name, classes, gen);
@@ -92,9 +94,9 @@ int run(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage);
   std::printf(
       "model=%s batch=%d train_img_s=%.2f infer_img_s=%.2f train_peak_rss_mb=%.0f "
-      "peak_rss_mb=%.0f\n",
+      "peak_rss_mb=%.0f cpu_target=%s\n",
       model_name.c_str(), batch, batch / train_s, infer_batch / infer_s, train_peak_mb,
-      usage.ru_maxrss / 1024.0);
+      usage.ru_maxrss / 1024.0, cpu::active_vector_target().name);
   return 0;
 }
 

@@ -75,4 +75,6 @@ Device choose_device(const std::string& requested, std::string* note) {
   return Device::cpu();
 }
 
+std::string describe_cpu() { return "cpu: " + cpu::describe(cpu::active_vector_target()); }
+
 }  // namespace cudagrad

@@ -47,4 +47,8 @@ void release_cached_memory(Device device);
 // what was chosen and, for auto on the CPU, why.
 Device choose_device(const std::string& requested, std::string* note);
 
+// "cpu: avx512 (16 floats)": the vector target the CPU kernels run on this
+// machine (kernels/cpu/cpu.h); --version and the benchmarks print it.
+std::string describe_cpu();
+
 }  // namespace cudagrad

@@ -25,7 +25,10 @@ const KernelTable& kernels_for(Device device) {
 }
 
 std::vector<const KernelTable*> host_backends() {
-  return {&reference::kernel_table(), &cpu::kernel_table()};
+  std::vector<const KernelTable*> all{&reference::kernel_table()};
+  for (const cpu::VectorTarget& t : cpu::vector_targets())
+    if (t.supported) all.push_back(t.table);
+  return all;
 }
 
 HostBackendScope::HostBackendScope(const KernelTable& backend) : previous_(t_host_backend) {

@@ -11,8 +11,9 @@ namespace cudagrad {
 // (kernels/cpu) for the CPU, the CUDA kernels for a GPU.
 const KernelTable& kernels_for(Device device);
 
-// Every host backend compiled into this build, the reference first: tests run
-// the same cases over all of them.
+// Every host backend compiled into this build that this CPU runs, the
+// reference first, then the CPU backend's vector targets (kernels/cpu/cpu.h):
+// tests run the same cases over all of them.
 std::vector<const KernelTable*> host_backends();
 
 // While alive, CPU tensors on this thread use `backend` instead of the

@@ -75,9 +75,9 @@ int bench_layers_command(const Args& args) {
   std::vector<int32_t> y(batch);
   for (int i = 0; i < batch; ++i) y[i] = static_cast<int32_t>(gen.next_u64() % 7);
 
-  std::printf("%s, batch %d, %dx%d, %d timed steps after 1 warm-up, backend '%s', %s time\n",
-              name.c_str(), batch, input, input, steps, kernels_for(Device::cpu()).name,
-              clock_name.c_str());
+  std::printf("%s\n%s, batch %d, %dx%d, %d timed steps after 1 warm-up, backend '%s', %s time\n",
+              describe_cpu().c_str(), name.c_str(), batch, input, input, steps,
+              kernels_for(Device::cpu()).name, clock_name.c_str());
   profile_steps(*model, x, y, 1, clock);  // warm-up: first-touch allocations, caches
   std::vector<LayerTiming> fast = profile_steps(*model, x, y, steps, clock);
   std::vector<LayerTiming> slow;

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/device.h"
 #include "engine/error.h"
+#include "kernels/cpu/cpu.h"
 #include "examples/commands.h"
 #include "examples/interrupt.h"
 
@@ -49,7 +51,8 @@ namespace {
 void print_usage() {
   std::printf("usage: cudagrad <command> [options]\n\ncommands:\n");
   for (const Command& c : commands()) std::printf("  %-13s %s\n", c.name, c.summary);
-  std::printf("\n'cudagrad help <command>' lists a command's options.\n");
+  std::printf("\n'cudagrad help <command>' lists a command's options; 'cudagrad --version' the\n"
+              "version and the CPU vector target in use.\n");
 }
 
 int help(const Args& args) {
@@ -65,6 +68,23 @@ int help(const Args& args) {
   CG_FAIL("unknown command '" << args[0] << "' (see 'cudagrad help')");
 }
 
+// The version, the CPU vector target in use (and the others the binary
+// carries), and whether a GPU backend is built and usable.
+int version() {
+  std::printf("cudagrad %s\n%s", CUDAGRAD_VERSION, describe_cpu().c_str());
+  std::string others;
+  for (const cpu::VectorTarget& t : cpu::vector_targets())
+    if (&t != &cpu::active_vector_target())
+      others += (others.empty() ? "" : ", ") + std::string(t.name) + (t.supported ? "" : " (not on this CPU)");
+  if (!others.empty()) std::printf("; also built for %s", others.c_str());
+  const CudaStatus& cuda = cuda_status();
+  if (cuda.devices > 0)
+    std::printf("\ncuda: %s\n", cuda.name.c_str());
+  else
+    std::printf("\ncuda: none (%s)\n", cuda.reason.c_str());
+  return 0;
+}
+
 int run(int argc, char** argv) {
   const Args words(argv + 1, argv + argc);
   if (words.empty()) {
@@ -74,6 +94,7 @@ int run(int argc, char** argv) {
   const std::string& name = words[0];
   const Args rest(words.begin() + 1, words.end());
   if (name == "help" || name == "--help" || name == "-h") return help(rest);
+  if (name == "--version" || name == "version") return version();
   for (const Command& c : commands())
     if (name == c.name) return c.run(rest);
   CG_FAIL("unknown command '" << name << "' (see 'cudagrad help')");

@@ -12,8 +12,8 @@ Device select_device(const std::string& wanted, bool quiet) {
   const Device device = cudagrad::choose_device(wanted, &note);
   if (quiet) return device;
   if (device.is_cpu())
-    std::printf("device: %s, %d thread%s\n", note.c_str(), omp_get_max_threads(),
-                omp_get_max_threads() == 1 ? "" : "s");
+    std::printf("device: %s, %d thread%s, %s\n", note.c_str(), omp_get_max_threads(),
+                omp_get_max_threads() == 1 ? "" : "s", describe_cpu().c_str());
   else
     std::printf("device: %s\n", note.c_str());
   return device;

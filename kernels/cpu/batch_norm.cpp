@@ -5,12 +5,13 @@
 // large channels of a 224x224 network.
 #include <cmath>
 
-#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/kernels.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 namespace {
 
@@ -201,5 +202,6 @@ void batch_norm_relu_backward(const BatchNormShape& s, const float* dy, const fl
   backward(s, dy, y, x, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

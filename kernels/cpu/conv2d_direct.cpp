@@ -23,6 +23,7 @@
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 namespace {
 
@@ -229,5 +230,6 @@ void direct_conv2d_backward_weight(const Conv2dShape& s, const float* x, const f
   });
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

@@ -31,12 +31,13 @@
 #include <cstring>
 
 #include "kernels/cpu/conv2d_winograd.h"
-#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/kernels.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 namespace {
 
@@ -374,5 +375,6 @@ void winograd_conv2d_backward_weight(const Conv2dShape& s, const float* x, const
   }
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

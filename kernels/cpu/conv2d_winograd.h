@@ -2,10 +2,11 @@
 // conv2d_winograd.cpp); conv2d.cpp chooses between it, the direct kernel and
 // im2col + GEMM.
 #pragma once
-#include "kernels/kernel_table.h"
+#include "kernels/cpu/kernels.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 bool winograd_supported(const Conv2dShape& s);
 void winograd_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b,
@@ -15,5 +16,6 @@ void winograd_conv2d_backward_input(const Conv2dShape& s, const float* dy, const
 void winograd_conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy,
                                      float* dw, float* db);
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

@@ -12,12 +12,13 @@
 //   y[n, c, oh, ow] = b[c] + sum_{kh, kw} w[c, kh, kw] x[n, c, oh*s - p + kh, ow*s - p + kw]
 #include <algorithm>
 
-#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/kernels.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 namespace {
 
@@ -189,5 +190,6 @@ void depthwise_conv2d_backward_weight(const Conv2dShape& s, const float* x, cons
   }
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

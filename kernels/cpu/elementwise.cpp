@@ -1,12 +1,13 @@
 // Elementwise kernels: one OpenMP-parallel, vectorizable loop each.
 #include <cstring>
 
-#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/kernels.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/philox.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 void fill(int64_t n, float value, float* y) {
 #pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
@@ -80,5 +81,6 @@ void concat_channels_backward(int N, int HW, int count, const float* dy, const i
   }
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

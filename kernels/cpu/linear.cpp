@@ -1,11 +1,12 @@
 // Linear layers as Eigen matrix products (Eigen spreads them over the OpenMP
 // threads). With x (N, in), w (out, in), y (N, out):
 //   y = x w^T + b,   dx = dy w,   dw = dy^T x,   db = column sums of dy
-#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/kernels.h"
 #include "kernels/cpu/parallel.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 void linear_forward(const LinearShape& s, const float* x, const float* w, const float* b,
                     float* y) {
@@ -26,5 +27,6 @@ void linear_backward_weight(const LinearShape& s, const float* x, const float* d
   if (db) Eigen::Map<Eigen::RowVectorXf>(db, s.out) = g.colwise().sum();
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

@@ -2,11 +2,12 @@
 // kernels/kernel_table.h.
 #include <cmath>
 
-#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/kernels.h"
 #include "kernels/cpu/parallel.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 void sgd_step(int64_t n, float* param, const float* grad, float* momentum_buf, float lr,
               float momentum, float weight_decay, bool nesterov) {
@@ -42,5 +43,6 @@ void adam_step(int64_t n, float* param, const float* grad, float* m, float* v, f
   }
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

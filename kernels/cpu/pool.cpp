@@ -5,12 +5,13 @@
 #include <cstring>
 #include <limits>
 
-#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/kernels.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 // Output columns ow in [*lo, *hi) have their whole window inside [0, W).
 void interior_columns(const Pool2dShape& s, int W_out, int* lo, int* hi) {
@@ -150,5 +151,6 @@ void global_avg_pool_backward(int N, int C, int HW, const float* dy, float* dx) 
   }
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad

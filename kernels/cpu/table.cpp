@@ -1,17 +1,20 @@
-// The fast CPU backend's KernelTable. Memory copies, log-softmax and the loss
-// come from the reference backend: host memory is the same, and the loss on
-// (N, classes) costs nothing next to a convolution.
-#include "kernels/cpu/cpu.h"
+// One vector target's KernelTable (compiled once per target, kernels.h).
+// Memory copies, log-softmax and the loss come from the reference backend:
+// host memory is the same, and the loss on (N, classes) costs nothing next to
+// a convolution. Allocation goes to the one caching allocator (memory.cpp)
+// that every target shares.
+#include "kernels/cpu/kernels.h"
 #include "kernels/reference/reference.h"
 
 namespace cudagrad {
 namespace cpu {
+namespace CUDAGRAD_CPU_TARGET {
 
 namespace {
 
 KernelTable make_table() {
   KernelTable t{};
-  t.name = "cpu";
+  t.name = "cpu:" CUDAGRAD_CPU_TARGET_NAME;
 
   t.allocate = allocate;
   t.deallocate = deallocate;
@@ -66,10 +69,11 @@ KernelTable make_table() {
 
 }  // namespace
 
-const KernelTable& kernel_table() {
-  static const KernelTable table = make_table();
-  return table;
+const KernelTable& table() {
+  static const KernelTable the_table = make_table();
+  return the_table;
 }
 
+}  // namespace CUDAGRAD_CPU_TARGET
 }  // namespace cpu
 }  // namespace cudagrad
