@@ -152,7 +152,11 @@ template <class T>
 void expect_values(const std::vector<T>& want, const std::vector<T>& got, double rtol) {
   REQUIRE(want.size() == got.size());
   if (want.empty()) return;
-  const auto [worst, at] = worst_error(want, got);
+  // Plain variables, not a structured binding: doctest's message is a
+  // lambda, and clang before 16 cannot capture a binding.
+  const std::pair<double, size_t> found = worst_error(want, got);
+  const double worst = found.first;
+  const size_t at = found.second;
   if (rtol == 0) {
     CHECK_MESSAGE(worst == 0,
                   "differs at [" << at << "]: want " << want[at] << ", got " << got[at]);

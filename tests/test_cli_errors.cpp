@@ -36,7 +36,11 @@ TEST_CASE("cli: bad arguments are a one-line error and a non-zero status") {
       {"predict --checkpoint " + dir / "none.safetensors" + " x.jpg", "none.safetensors: no such file"},
       {"sample-data --images 10", "sample-data needs --out DIR"},
   };
-  for (const auto& [args, message] : bad) {
+  for (const auto& entry : bad) {
+    // Not a structured binding: CAPTURE keeps a reference in a lambda, and
+    // clang before 16 cannot capture a binding.
+    const std::string& args = entry.first;
+    const std::string& message = entry.second;
     CAPTURE(args);
     std::string out;
     CHECK(run_cli(args, out) == 1);

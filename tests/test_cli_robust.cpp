@@ -135,7 +135,11 @@ TEST_CASE("cli: a checkpoint of another model or class count is refused, naming 
       {"train --resume " + dir / "mobilenet" + " --epochs 2 --labels mel-vs-rest",
        "--labels cannot change when resuming"},
   };
-  for (const auto& [args, message] : bad) {
+  for (const auto& entry : bad) {
+    // Not a structured binding: CAPTURE keeps a reference in a lambda, and
+    // clang before 16 cannot capture a binding.
+    const std::string& args = entry.first;
+    const std::string& message = entry.second;
     CAPTURE(args);
     const int status = run_cli(args, out);
     check_one_line_error(status, out, message);

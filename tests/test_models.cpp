@@ -298,7 +298,11 @@ TEST_CASE("cli: cudagrad summary prints the layers and Keras-style totals") {
       {"summary --classes 7", "needs --model"},
       {"summary --model resnet18 --width 0.5", "apply to mobilenet only"},
   };
-  for (const auto& [args, message] : bad) {
+  for (const auto& entry : bad) {
+    // Not a structured binding: CAPTURE keeps a reference in a lambda, and
+    // clang before 16 cannot capture a binding.
+    const std::string& args = entry.first;
+    const std::string& message = entry.second;
     CAPTURE(args);
     CHECK(run_cli(args, out) == 1);
     CHECK(out.find(message) != std::string::npos);
