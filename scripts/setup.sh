@@ -12,7 +12,10 @@ packages=(
   libturbojpeg0-dev       # faster JPEG decoding (optional: stb is the fallback)
   pkg-config              # finds TurboJPEG
   doctest-dev             # the test framework
-  clang libclang-rt-dev   # the fuzz targets (scripts/fuzz.sh): libFuzzer and the sanitizers
+  clang libclang-rt-dev   # the clang build, and the fuzz targets (scripts/fuzz.sh): libFuzzer and the sanitizers
+  libomp-dev              # OpenMP for clang
+  qemu-user               # runs the tests on an emulated CPU without AVX-512 (scripts/test.sh)
+  binutils                # ld -r and objcopy isolate the CPU vector targets (kernels/cpu/CMakeLists.txt)
 )
 
 missing=()

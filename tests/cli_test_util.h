@@ -32,9 +32,11 @@ inline std::string tiny_model_flags(int batch = 8) {
 }
 
 // Runs `cudagrad <args>`; returns the exit status and fills `output` with
-// stdout and stderr together.
-inline int run_cli(const std::string& args, std::string& output) {
-  const std::string command = std::string(CUDAGRAD_CLI) + " " + args + " 2>&1";
+// stdout and stderr together. `env` ("NAME=value ...") is set for that
+// command alone.
+inline int run_cli(const std::string& args, std::string& output, const std::string& env = "") {
+  const std::string command =
+      (env.empty() ? "" : "env " + env + " ") + std::string(CUDAGRAD_CLI) + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   output.clear();

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "kernels/cpu/cpu.h"
 #include "tests/cli_test_util.h"
 
 using namespace cudagrad_test;
@@ -63,4 +64,24 @@ TEST_CASE("cli: help, toy and bench-layers run") {
   CHECK(out.find("accuracy on 256 new images") != std::string::npos);
   CHECK(run_cli("bench-layers --model resnet18 --batch 2 --input 32 --steps 1", out) == 0);
   CHECK(out.find("layer4.1.conv2") != std::string::npos);
+  // It names the vector target, and gives conv layers a rate against the peak.
+  CHECK(out.rfind("cpu: " + std::string(cudagrad::cpu::active_vector_target().instructions), 0) == 0);
+  CHECK(out.find("GF/s") != std::string::npos);
+}
+
+TEST_CASE("cli: --version names the CPU vector target, which CUDAGRAD_CPU_TARGET can force") {
+  std::string out;
+  REQUIRE(run_cli("--version", out) == 0);
+  CHECK(out.rfind("cudagrad ", 0) == 0);
+  CHECK(out.find("\ncpu: " + cudagrad::cpu::describe(cudagrad::cpu::active_vector_target())) !=
+        std::string::npos);
+  // Every target this CPU runs can be chosen by name; the baseline is last.
+  for (const cudagrad::cpu::VectorTarget& t : cudagrad::cpu::vector_targets()) {
+    if (!t.supported) continue;
+    CAPTURE(t.name);
+    REQUIRE(run_cli("--version", out, std::string("CUDAGRAD_CPU_TARGET=") + t.name) == 0);
+    CHECK(out.find("\ncpu: " + cudagrad::cpu::describe(t)) != std::string::npos);
+  }
+  CHECK(run_cli("--version", out, "CUDAGRAD_CPU_TARGET=avx1024") == 1);
+  CHECK(out.rfind("cudagrad: error: CUDAGRAD_CPU_TARGET=avx1024: not a target of this build", 0) == 0);
 }

@@ -28,6 +28,7 @@ struct VectorTarget {
   const char* name;         // "avx512", "avx2", "sse2", "neon": what CUDAGRAD_CPU_TARGET takes
   const char* instructions; // "avx512", "avx2+fma", "sse2", "neon"
   int floats;               // floats in one hardware vector register
+  bool fma;                 // has fused multiply-add: 2 FLOPs per lane per instruction
   bool supported;           // the running CPU (and its OS) can execute it
   const KernelTable* table;
 };

@@ -63,27 +63,27 @@ bool cpu_has_avx512() {
 
 // A target is listed with its table only when the CPU supports it: building
 // the table runs the target's own instructions.
-VectorTarget target(const char* name, const char* instructions, int floats, bool supported,
-                    const KernelTable& (*table)()) {
-  return {name, instructions, floats, supported, supported ? &table() : nullptr};
+VectorTarget target(const char* name, const char* instructions, int floats, bool fma,
+                    bool supported, const KernelTable& (*table)()) {
+  return {name, instructions, floats, fma, supported, supported ? &table() : nullptr};
 }
 
 std::vector<VectorTarget> compiled_targets() {
   std::vector<VectorTarget> all;
 #ifdef CUDAGRAD_CPU_HAS_avx512
-  all.push_back(target("avx512", "avx512", 16, cpu_has_avx512(), avx512::table));
+  all.push_back(target("avx512", "avx512", 16, true, cpu_has_avx512(), avx512::table));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_avx2
-  all.push_back(target("avx2", "avx2+fma", 8, cpu_has_avx2(), avx2::table));
+  all.push_back(target("avx2", "avx2+fma", 8, true, cpu_has_avx2(), avx2::table));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_sse2
-  all.push_back(target("sse2", "sse2", 4, true, sse2::table));
+  all.push_back(target("sse2", "sse2", 4, false, true, sse2::table));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_neon
-  all.push_back(target("neon", "neon", 4, true, neon::table));
+  all.push_back(target("neon", "neon", 4, true, true, neon::table));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_generic
-  all.push_back(target("generic", "no vector unit assumed", 1, true, generic::table));
+  all.push_back(target("generic", "no vector unit assumed", 1, false, true, generic::table));
 #endif
   return all;
 }

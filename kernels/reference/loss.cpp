@@ -14,8 +14,11 @@ namespace reference {
 void log_softmax_forward(int N, int K, const float* x, float* y) {
   for (int n = 0; n < N; ++n) {
     const float* row = x + int64_t(n) * K;
+    // The largest element, skipping NaNs as std::fmax does. Spelled out:
+    // GCC 12 for ARM64 crashes vectorizing an fmax reduction here.
     double max = row[0];
-    for (int k = 1; k < K; ++k) max = std::fmax(max, row[k]);
+    for (int k = 1; k < K; ++k)
+      if (row[k] > max || std::isnan(max)) max = row[k];
     double sum = 0.0;
     for (int k = 0; k < K; ++k) sum += std::exp(row[k] - max);
     const double log_sum = max + std::log(sum);
