@@ -1,6 +1,6 @@
 # Checks the isolation of the CPU vector targets (kernels/cpu/CMakeLists.txt):
-# each target's combined object must define exactly one global symbol, its
-# own cudagrad::cpu::<target>::table(), so that none of its AVX-512 (or AVX2)
+# each target's combined object must define exactly two global symbols, its
+# own cudagrad::cpu::<target>::self_check() and table(), so that none of its AVX-512 (or AVX2)
 # inline functions and templates can be linked in place of another target's;
 # and it must hold no constructors (.init_array), since code there would run
 # at program start, before the CPU's support for the target is checked.
@@ -10,7 +10,8 @@ foreach(object IN LISTS OBJECTS)
   get_filename_component(name ${object} NAME_WE)
   string(REGEX REPLACE "^cpu_target_" "" target ${name})
   string(LENGTH ${target} length)
-  set(expected "_ZN8cudagrad3cpu${length}${target}5tableEv")
+  # nm lists them sorted by name.
+  set(expected "_ZN8cudagrad3cpu${length}${target}10self_checkEv;_ZN8cudagrad3cpu${length}${target}5tableEv")
 
   execute_process(COMMAND ${NM} -g --defined-only ${object}
                   OUTPUT_VARIABLE symbols RESULT_VARIABLE status)

@@ -1,6 +1,6 @@
 // Batch normalization, one OpenMP task per channel. The formulas are those of
 // kernels/reference/batch_norm.cpp; here each plane (one image's H x W
-// values of a channel) is summed in float, 16 lanes side by side, and the
+// values of a channel) is summed in float, one vector of lanes side by side, and the
 // planes are added in double, which keeps the statistics accurate for the
 // large channels of a 224x224 network.
 #include <cmath>
@@ -24,27 +24,27 @@ float* plane_of(float* t, const BatchNormShape& s, int n, int c) {
 
 // The plane sums. A plain `sum += p[i]` loop is one long chain of dependent
 // float adds (the compiler may not reorder them), so it runs at one add per
-// add-latency; 16 independent lane sums run at the speed of memory instead.
+// add-latency; kLanes independent lane sums run at the speed of memory instead.
 
 // sum p[i]
 float plane_sum(const float* p, int n) {
-  Vec16 acc = {};
+  Vec acc = {};
   int i = 0;
-  for (; i + kLanes <= n; i += kLanes) acc += load16(p + i);
-  float sum = sum16(acc);
+  for (; i + kLanes <= n; i += kLanes) acc += load_vec(p + i);
+  float sum = sum_lanes(acc);
   for (; i < n; ++i) sum += p[i];
   return sum;
 }
 
 // sum (p[i] - mean)^2
 float plane_squared_deviation(const float* p, int n, float mean) {
-  Vec16 acc = {};
+  Vec acc = {};
   int i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-    const Vec16 d = load16(p + i) - mean;
+    const Vec d = load_vec(p + i) - mean;
     acc += d * d;
   }
-  float sum = sum16(acc);
+  float sum = sum_lanes(acc);
   for (; i < n; ++i) sum += (p[i] - mean) * (p[i] - mean);
   return sum;
 }
@@ -54,15 +54,15 @@ float plane_squared_deviation(const float* p, int n, float mean) {
 // the batch norm's output through the ReLU.
 void plane_gradient_sums(const float* dy, const float* relu_y, const float* p, int n, float mean,
                          float* sum_g, float* sum_g_dev) {
-  Vec16 a = {}, b = {};
+  Vec a = {}, b = {};
   int i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-    Vec16 gv = load16(dy + i);
-    if (relu_y) gv = load16(relu_y + i) > 0.f ? gv : Vec16{};
+    Vec gv = load_vec(dy + i);
+    if (relu_y) gv = load_vec(relu_y + i) > 0.f ? gv : Vec{};
     a += gv;
-    b += gv * (load16(p + i) - mean);
+    b += gv * (load_vec(p + i) - mean);
   }
-  float sa = sum16(a), sb = sum16(b);
+  float sa = sum_lanes(a), sb = sum_lanes(b);
   for (; i < n; ++i) {
     const float g = relu_y && !(relu_y[i] > 0.f) ? 0.f : dy[i];
     sa += g;

@@ -52,7 +52,7 @@ void valid_range(int kw, int stride, int padding, int W, int W_out, int* lo, int
   *hi = std::max(*lo, std::min(last + 1, W_out));
 }
 
-// Whether a 16-lane stride-2 step from output column ow (input columns
+// Whether a one-vector stride-2 step from output column ow (input columns
 // ow*2 - p + kw onwards, 32 floats) ends inside the input row.
 bool stride2_step_fits(const Conv2dShape& s, int kw, int ow) {
   return ow * 2 - s.padding + kw + 2 * kLanes <= s.W;
@@ -125,9 +125,9 @@ void im2col(const Conv2dShape& s, const float* x, int g, const std::vector<Piece
               if (a < b) std::copy(in + a, in + b, out + a);
             } else {
               int ow = a;
-              if (s.stride == 2)  // 32 floats in, the even 16 kept
+              if (s.stride == 2)  // 2 kLanes floats in, the even kLanes kept
                 for (; ow + kLanes <= b && stride2_step_fits(s, kw, ow); ow += kLanes)
-                  store16(out + ow, load16_strided(in + ow * 2, 2));
+                  store_vec(out + ow, load_strided(in + ow * 2, 2));
               for (; ow < b; ++ow) out[ow] = in[ow * s.stride];
             }
             std::fill(out + std::min(ow1, std::max(b, ow0)), out + ow1, 0.f);
@@ -158,9 +158,9 @@ void col2im(const Conv2dShape& s, const float* col, int g, const std::vector<Pie
               for (int ow = a; ow < b; ++ow) out[ow] += in[ow];
             } else {
               int ow = a;
-              if (s.stride == 2)  // 16 gradients spread over the even lanes of 32 floats
+              if (s.stride == 2)  // kLanes gradients spread over the even lanes of 2 kLanes floats
                 for (; ow + kLanes <= b && stride2_step_fits(s, kw, ow); ow += kLanes)
-                  add16_to_even_lanes(out + ow * 2, load16(in + ow));
+                  add_to_even_lanes(out + ow * 2, load_vec(in + ow));
               for (; ow < b; ++ow) out[ow * s.stride] += in[ow];
             }
           });

@@ -3,9 +3,9 @@
 // im2col + GEMM (conv2d.cpp) spends most of its time copying when a layer has
 // few channels, as LeNet's do: the copied matrix is k*k times the input and
 // the product is too thin to run at full speed. Here each image is copied
-// once into a zero-padded buffer (so no loop tests the borders), and for 16
-// consecutive outputs of a row and a block of output channels:
-//   acc[o] (16 lanes) += w[o, ci, kh, kw] * xpad[ci, oh + kh, ow .. ow + 15 + kw]
+// once into a zero-padded buffer (so no loop tests the borders), and for kLanes
+// consecutive outputs of a row (one vector) and a block of output channels:
+//   acc[o] (kLanes lanes) += w[o, ci, kh, kw] * xpad[ci, oh + kh, ow + kw .. ow + kw + kLanes - 1]
 // one vector load of x feeds one FMA per output channel of the block.
 //
 // The input gradient of a stride-1 convolution is itself a stride-1
@@ -61,14 +61,14 @@ void forward_block(const PaddedPlanes& x, const float* w, const float* b, int oc
   const int C_in = x.C;
   for (int oh = 0; oh < H_out; ++oh)
     for (int ow = 0; ow < W_out; ow += kLanes) {
-      Vec16 acc[OB];
-      for (int o = 0; o < OB; ++o) acc[o] = Vec16{} + (b ? b[oc0 + o] : 0.f);
+      Vec acc[OB];
+      for (int o = 0; o < OB; ++o) acc[o] = Vec{} + (b ? b[oc0 + o] : 0.f);
       for (int ci = 0; ci < C_in; ++ci)
         for (int kh = 0; kh < k; ++kh) {
           const float* row = x.at(ci, oh + kh) + ow;
           const float* wk = w + ((static_cast<int64_t>(oc0) * C_in + ci) * k + kh) * k;
           for (int kw = 0; kw < k; ++kw) {
-            const Vec16 xv = load16(row + kw);
+            const Vec xv = load_vec(row + kw);
             for (int o = 0; o < OB; ++o)
               acc[o] += wk[static_cast<int64_t>(o) * C_in * k * k + kw] * xv;
           }
@@ -117,29 +117,31 @@ void forward_image(const PaddedPlanes& x, const float* w, const float* b, int C_
 template <int OB, int K>
 void weight_block(const PaddedPlanes& x, const PaddedPlanes& dy, int oc0, int ci, int kh, int H_out,
                   int W_out, float* dw) {
-  Vec16 acc[OB][K];
+  Vec acc[OB][K];
   for (int o = 0; o < OB; ++o)
-    for (int kw = 0; kw < K; ++kw) acc[o][kw] = Vec16{};
+    for (int kw = 0; kw < K; ++kw) acc[o][kw] = Vec{};
   for (int oh = 0; oh < H_out; ++oh) {
     const float* xrow = x.at(ci, oh + kh);
     for (int ow = 0; ow < W_out; ow += kLanes) {
-      Vec16 xv[K];
-      for (int kw = 0; kw < K; ++kw) xv[kw] = load16(xrow + ow + kw);
+      Vec xv[K];
+      for (int kw = 0; kw < K; ++kw) xv[kw] = load_vec(xrow + ow + kw);
       for (int o = 0; o < OB; ++o) {
-        const Vec16 g = load16(dy.at(oc0 + o, oh) + ow);
+        const Vec g = load_vec(dy.at(oc0 + o, oh) + ow);
         for (int kw = 0; kw < K; ++kw) acc[o][kw] += g * xv[kw];
       }
     }
   }
   for (int o = 0; o < OB; ++o)
     for (int kw = 0; kw < K; ++kw)
-      dw[((static_cast<int64_t>(oc0 + o) * x.C + ci) * K + kh) * K + kw] += sum16(acc[o][kw]);
+      dw[((static_cast<int64_t>(oc0 + o) * x.C + ci) * K + kh) * K + kw] += sum_lanes(acc[o][kw]);
 }
 
 template <int K>
 void weight_image(const PaddedPlanes& x, const PaddedPlanes& dy, int C_out, int H_out, int W_out,
                   float* dw) {
-  constexpr int OB = std::max(1, 24 / K);  // OB * K vector accumulators stay in registers
+  // OB * K vector accumulators, K inputs and one gradient stay in registers
+  // (24 accumulators of 32 registers with AVX-512, 12 of 16 with AVX2).
+  constexpr int OB = std::max(1, kVectorRegisters * 3 / 4 / K);
   for (int ci = 0; ci < x.C; ++ci)
     for (int kh = 0; kh < K; ++kh) {
       int oc = 0;

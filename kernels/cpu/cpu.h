@@ -31,6 +31,7 @@ struct VectorTarget {
   bool fma;                 // has fused multiply-add: 2 FLOPs per lane per instruction
   bool supported;           // the running CPU (and its OS) can execute it
   const KernelTable* table;
+  int (*self_check)();      // its vector helpers checked lane by lane: wrong lanes (tests)
 };
 
 // Every target this binary carries, best first, whether this CPU runs it or

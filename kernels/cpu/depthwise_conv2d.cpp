@@ -3,9 +3,9 @@
 // GEMM to pay, so each (image, channel) plane is one task of direct loops.
 //
 // Each plane is first copied into a zero-padded buffer, so no loop tests the
-// borders; then 16 outputs of a row are one vector accumulator:
-//   acc (16 lanes) += w[c, kh, kw] * xpad[oh*s + kh, (ow .. ow+15)*s + kw]
-// k*k vector FMAs per 16 outputs, every load from L1. The input gradient of
+// borders; then kLanes outputs of a row are one vector accumulator:
+//   acc (kLanes lanes) += w[c, kh, kw] * xpad[oh*s + kh, (ow .. ow+kLanes-1)*s + kw]
+// k*k vector FMAs per kLanes outputs, every load from L1. The input gradient of
 // a stride-1 depthwise convolution is the same computation on dy padded by
 // k-1-p with the filter flipped; for stride 2 it is a scatter. The weight
 // gradient keeps one vector accumulator per tap.
@@ -52,10 +52,10 @@ void filter_plane(const PaddedPlane& x, const float* w, float b, int k_runtime, 
   const int k = K > 0 ? K : k_runtime;
   for (int oh = 0; oh < H_out; ++oh)
     for (int ow = 0; ow < W_out; ow += kLanes) {
-      Vec16 acc = Vec16{} + b;
+      Vec acc = Vec{} + b;
       for (int kh = 0; kh < k; ++kh) {
         const float* row = x.row(oh * stride + kh) + ow * stride;
-        for (int kw = 0; kw < k; ++kw) acc += w[kh * k + kw] * load16_strided(row + kw, stride);
+        for (int kw = 0; kw < k; ++kw) acc += w[kh * k + kw] * load_strided(row + kw, stride);
       }
       store_first(out + static_cast<int64_t>(oh) * W_out + ow, acc, std::min(kLanes, W_out - ow));
     }
@@ -139,8 +139,9 @@ void depthwise_conv2d_backward_weight(const Conv2dShape& s, const float* x, cons
   const int g_width = (W_out + kLanes - 1) / kLanes * kLanes;
 #pragma omp parallel for schedule(static) if (work(s) >= kMinParallelWork)
   for (int c = 0; c < C; ++c) {
-    Vec16 acc[64 * 64 / kLanes];  // k*k <= 256 taps here; larger k takes the loop below
-    const bool vector_taps = k * k <= 64 * 64 / kLanes;
+    constexpr int kMaxVectorTaps = 256;  // up to 16x16 kernels; larger k takes the loop below
+    Vec acc[kMaxVectorTaps];
+    const bool vector_taps = k * k <= kMaxVectorTaps;
     double taps[64 * 64];
     std::fill(taps, taps + k * k, 0.0);
     double bias = 0.0;
@@ -157,17 +158,17 @@ void depthwise_conv2d_backward_weight(const Conv2dShape& s, const float* x, cons
                   0.f);
       }
       if (vector_taps) {
-        for (int t = 0; t < k * k; ++t) acc[t] = Vec16{};
+        for (int t = 0; t < k * k; ++t) acc[t] = Vec{};
         for (int oh = 0; oh < H_out; ++oh)
           for (int ow = 0; ow < W_out; ow += kLanes) {
-            const Vec16 gv = load16(g + static_cast<int64_t>(oh) * g_width + ow);
+            const Vec gv = load_vec(g + static_cast<int64_t>(oh) * g_width + ow);
             for (int kh = 0; kh < k; ++kh) {
               const float* row = xp.row(oh * s.stride + kh) + ow * s.stride;
               for (int kw = 0; kw < k; ++kw)
-                acc[kh * k + kw] += gv * load16_strided(row + kw, s.stride);
+                acc[kh * k + kw] += gv * load_strided(row + kw, s.stride);
             }
           }
-        for (int t = 0; t < k * k; ++t) taps[t] += sum16(acc[t]);
+        for (int t = 0; t < k * k; ++t) taps[t] += sum_lanes(acc[t]);
       } else {
         for (int oh = 0; oh < H_out; ++oh)
           for (int kh = 0; kh < k; ++kh)

@@ -24,13 +24,17 @@ namespace CUDAGRAD_CPU_TARGET {
 #define CUDAGRAD_CPU_TARGET_NAME CUDAGRAD_CPU_STRINGIFY(CUDAGRAD_CPU_TARGET)
 
 // This target's kernel table: the functions below, plus the shared
-// allocator and the reference backend's cheap ops. The only name a target's
-// objects export; everything else in them is made local to the target when
-// they are combined (CMakeLists.txt), so no inline function or template
-// compiled for AVX-512 can stand in for the AVX2 or SSE2 one at link time.
-// Call it only when the CPU supports the target: building the table runs
-// the target's instructions.
+// allocator and the reference backend's cheap ops. With self_check() the
+// only names a target's objects export; everything else in them is made
+// local to the target when they are combined (CMakeLists.txt), so no inline
+// function or template compiled for AVX-512 can stand in for the AVX2 or
+// SSE2 one at link time. Call them only when the CPU supports the target:
+// they run the target's instructions.
 const KernelTable& table();
+
+// The vector helpers of simd.h checked lane by lane (self_check.cpp): the
+// number of wrong lanes, 0 when all is well.
+int self_check();
 
 void fill(int64_t n, float value, float* y);
 void add(int64_t n, const float* a, const float* b, float* y);

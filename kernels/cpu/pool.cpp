@@ -20,7 +20,6 @@ void interior_columns(const Pool2dShape& s, int W_out, int* lo, int* hi) {
 }
 
 void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t* argmax) {
-  typedef int32_t Int16 __attribute__((vector_size(kLanes * sizeof(int32_t))));
   const int H_out = s.H_out(), W_out = s.W_out();
   int lo, hi;
   interior_columns(s, W_out, &lo, &hi);
@@ -54,8 +53,8 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t*
       };
       int ow = 0;
       for (; ow < lo; ++ow) one(ow);
-      // 16 interior positions at once, the same selection lane by lane. A
-      // stride-2 load reads 32 floats (one past the last it keeps), so a
+      // kLanes interior positions at once, the same selection lane by lane. A
+      // stride-2 load reads 2 kLanes floats (one past the last it keeps), so a
       // vector step must also end inside the row: at the last row of the
       // tensor one float more would be outside it.
       auto step_fits = [&](int from) {
@@ -63,19 +62,19 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t*
                (from * s.stride - s.padding) + (s.kernel - 1) + kLanes * s.stride - 1 < s.W;
       };
       for (; step_fits(ow); ow += kLanes) {
-        Int16 first_column;
+        VecInt first_column;
         for (int l = 0; l < kLanes; ++l) first_column[l] = (ow + l) * s.stride - s.padding;
         const float* corner = in + h_begin * s.W + first_column[0];
-        Vec16 best = load16_strided(corner, s.stride);
-        Int16 best_at = h_begin * s.W + first_column;
+        Vec best = load_strided(corner, s.stride);
+        VecInt best_at = h_begin * s.W + first_column;
         for (int ih = h_begin; ih < h_end; ++ih)
           for (int kw = 0; kw < s.kernel; ++kw) {
-            const Vec16 v = load16_strided(in + ih * s.W + first_column[0] + kw, s.stride);
-            const Int16 better = v > best;
+            const Vec v = load_strided(in + ih * s.W + first_column[0] + kw, s.stride);
+            const VecInt better = v > best;
             best = better ? v : best;
             best_at = better ? ih * s.W + kw + first_column : best_at;
           }
-        store16(out + oh * W_out + ow, best);
+        store_vec(out + oh * W_out + ow, best);
         std::memcpy(arg + oh * W_out + ow, &best_at, sizeof(best_at));
       }
       for (; ow < W_out; ++ow) one(ow);

@@ -27,19 +27,19 @@ namespace cpu {
 
 // The tables of the compiled targets (each defined in its own objects).
 #ifdef CUDAGRAD_CPU_HAS_avx512
-namespace avx512 { const KernelTable& table(); }
+namespace avx512 { const KernelTable& table(); int self_check(); }
 #endif
 #ifdef CUDAGRAD_CPU_HAS_avx2
-namespace avx2 { const KernelTable& table(); }
+namespace avx2 { const KernelTable& table(); int self_check(); }
 #endif
 #ifdef CUDAGRAD_CPU_HAS_sse2
-namespace sse2 { const KernelTable& table(); }
+namespace sse2 { const KernelTable& table(); int self_check(); }
 #endif
 #ifdef CUDAGRAD_CPU_HAS_neon
-namespace neon { const KernelTable& table(); }
+namespace neon { const KernelTable& table(); int self_check(); }
 #endif
 #ifdef CUDAGRAD_CPU_HAS_generic
-namespace generic { const KernelTable& table(); }
+namespace generic { const KernelTable& table(); int self_check(); }
 #endif
 
 namespace {
@@ -64,26 +64,26 @@ bool cpu_has_avx512() {
 // A target is listed with its table only when the CPU supports it: building
 // the table runs the target's own instructions.
 VectorTarget target(const char* name, const char* instructions, int floats, bool fma,
-                    bool supported, const KernelTable& (*table)()) {
-  return {name, instructions, floats, fma, supported, supported ? &table() : nullptr};
+                    bool supported, const KernelTable& (*table)(), int (*self_check)()) {
+  return {name, instructions, floats, fma, supported, supported ? &table() : nullptr, self_check};
 }
 
 std::vector<VectorTarget> compiled_targets() {
   std::vector<VectorTarget> all;
 #ifdef CUDAGRAD_CPU_HAS_avx512
-  all.push_back(target("avx512", "avx512", 16, true, cpu_has_avx512(), avx512::table));
+  all.push_back(target("avx512", "avx512", 16, true, cpu_has_avx512(), avx512::table, avx512::self_check));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_avx2
-  all.push_back(target("avx2", "avx2+fma", 8, true, cpu_has_avx2(), avx2::table));
+  all.push_back(target("avx2", "avx2+fma", 8, true, cpu_has_avx2(), avx2::table, avx2::self_check));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_sse2
-  all.push_back(target("sse2", "sse2", 4, false, true, sse2::table));
+  all.push_back(target("sse2", "sse2", 4, false, true, sse2::table, sse2::self_check));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_neon
-  all.push_back(target("neon", "neon", 4, true, true, neon::table));
+  all.push_back(target("neon", "neon", 4, true, true, neon::table, neon::self_check));
 #endif
 #ifdef CUDAGRAD_CPU_HAS_generic
-  all.push_back(target("generic", "no vector unit assumed", 1, false, true, generic::table));
+  all.push_back(target("generic", "no vector unit assumed", 1, false, true, generic::table, generic::self_check));
 #endif
   return all;
 }
