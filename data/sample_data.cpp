@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "data/atomic_file.h"
+#include "engine/atomic_write.h"
 #include "data/classes.h"
 #include "data/data_error.h"
 #include "data/random.h"
@@ -123,7 +123,7 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
     summary.per_class[im.dx] += 1;
   }
   summary.images = static_cast<int>(images.size());
-  write_file_atomically((root / "HAM10000_metadata.csv").string(), csv.str());
+  files::write_file_atomically((root / "HAM10000_metadata.csv").string(), csv.str());
   return summary;
 }
 

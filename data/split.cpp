@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "data/atomic_file.h"
+#include "engine/atomic_write.h"
 #include "data/csv.h"
 #include "data/data_error.h"
 #include "data/random.h"
@@ -152,7 +152,7 @@ void write_splits_csv(const std::string& path, const std::vector<Sample>& sample
   for (size_t i = 0; i < samples.size(); ++i)
     os << csv_escape(samples[i].image_id) << ',' << csv_escape(samples[i].group_id) << ','
        << samples[i].label << ',' << csv_escape(split.names.at(split.part[i])) << '\n';
-  write_file_atomically(path, os.str());
+  files::write_file_atomically(path, os.str());
 }
 
 namespace {

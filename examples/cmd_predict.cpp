@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "data/atomic_file.h"
+#include "engine/atomic_write.h"
 #include "data/classes.h"
 #include "engine/autograd.h"
 #include "engine/error.h"
@@ -120,7 +120,7 @@ int predict_command(const Args& args) {
   if (to_stdout) {
     std::fputs(csv.str().c_str(), stdout);
   } else {
-    data::write_file_atomically(flags.at("--csv"), csv.str());
+    files::write_file_atomically(flags.at("--csv"), csv.str());
     std::printf("wrote %zu rows to %s (model %s, %s)\n", images.size(), flags.at("--csv").c_str(),
                 trained.config.model.c_str(), trained.path.c_str());
   }

@@ -10,6 +10,7 @@
 
 #include "engine/error.h"
 #include "examples/commands.h"
+#include "engine/signals.h"
 #include "examples/interrupt.h"
 
 namespace cudagrad {
@@ -93,12 +94,15 @@ int main(int argc, char** argv) {
   // One line at a time even into a pipe or file, so stdout's lines and
   // stderr's progress lines stay in order in a log.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  // SIGINT/SIGTERM remove the temporary files being written before the
+  // program ends; training and caching record them instead and stop cleanly.
+  cudagrad::files::install_signal_handlers();
   try {
     return cudagrad::cli::run(argc, argv);
-  } catch (const cudagrad::cli::Interrupted& e) {
+  } catch (const cudagrad::files::Interrupted& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "cudagrad: %s\n", e.what());
-    return 130;
+    return cudagrad::files::exit_status_for_signal(e.signal());
   } catch (const std::filesystem::filesystem_error& e) {  // a folder that cannot be made, ...
     std::fflush(stdout);
     std::fprintf(stderr, "cudagrad: error: %s\n", e.what());

@@ -8,7 +8,7 @@
 #include <memory>
 #include <sstream>
 
-#include "data/atomic_file.h"
+#include "engine/atomic_write.h"
 #include "data/class_weights.h"
 #include "data/loader.h"
 #include "engine/device.h"
@@ -184,7 +184,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
     load_state(*run.model, resume->model, run.path("last.ckpt"));
     run.state = resume->state;
     run.state.finished = false;
-    data::write_file_atomically(run.path("splits.csv"), run.state.splits_csv);
+    files::write_file_atomically(run.path("splits.csv"), run.state.splits_csv);
   } else {
     if (!config.pretrained.empty()) load_pretrained(*run.model, config.pretrained);
     data::write_splits_csv(run.path("splits.csv"), dataset.samples, make_split(dataset, config));
@@ -234,7 +234,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   if (resume)
     load_optimizer_state(*run.optimizer, resume->optimizer, resume->optimizer_steps,
                          run.path("last.ckpt"));
-  data::write_file_atomically(run.path("config.json"), config_json(config));
+  files::write_file_atomically(run.path("config.json"), config_json(config));
   TrainingState& s = run.state;
   if (s.metrics_csv.empty()) s.metrics_csv = kMetricsHeader;
   if (resume)
@@ -287,7 +287,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
         s.seconds = elapsed;
         s.wait_seconds += train_loader.epoch_wait_seconds();
         run.save_checkpoint();
-        throw Interrupted("interrupted at epoch " + std::to_string(epoch + 1) + ", batch " +
+        throw_interrupted("at epoch " + std::to_string(epoch + 1) + ", batch " +
                           std::to_string(s.batch_in_epoch) + ": saved " + run.path("last.ckpt") +
                           "; continue with 'cudagrad train --resume " + run.dir + "'");
       }
@@ -347,14 +347,14 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
     const bool patience_out = config.early_stopping > 0 && !val.empty() &&
                               s.epochs_without_improvement >= config.early_stopping;
     s.finished = s.epoch >= config.epochs || patience_out || out_of_steps;
-    data::write_file_atomically(run.path("metrics.csv"), s.metrics_csv);
+    files::write_file_atomically(run.path("metrics.csv"), s.metrics_csv);
     run.save_checkpoint();
     if (patience_out)
       std::printf("early stopping: no better validation loss for %d epochs\n", config.early_stopping);
     if (out_of_steps)
       std::printf("stopped after %lld steps (--max-steps)\n", static_cast<long long>(s.global_step));
     if (InterruptHandler::requested() && !s.finished)  // Ctrl-C during validation
-      throw Interrupted("interrupted after epoch " + std::to_string(epoch + 1) + ": saved " +
+      throw_interrupted("after epoch " + std::to_string(epoch + 1) + ": saved " +
                         run.path("last.ckpt") + "; continue with 'cudagrad train --resume " +
                         run.dir + "'");
   }
