@@ -14,6 +14,7 @@
 #include "examples/device_choice.h"
 #include "examples/model_setup.h"
 #include "examples/recipes.h"
+#include "examples/run_folder.h"
 #include "examples/trainer.h"
 
 namespace cudagrad {
@@ -35,7 +36,8 @@ const char* const kTrainUsage =
     "         --early-stopping PATIENCE --max-steps N --on-nan stop|skip\n"
     "  run:   --device auto|cpu|cuda --seed N --threads N (0: all cores)\n"
     "         --resume DIR (continue a run; --epochs, --max-steps, --early-stopping,\n"
-    "         --threads, --device, --cache-dir, --data, --on-nan may change)";
+    "         --threads, --device, --cache-dir, --data, --on-nan may change)\n"
+    "         --overwrite (replace the results of an earlier run in --out)";
 
 namespace {
 
@@ -57,7 +59,7 @@ std::string make_sample_data(const TrainConfig& config) {
   return dir;
 }
 
-int start_training(const Flags& user) {
+int start_training(const Flags& user, bool overwrite) {
   Flags flags = user;
   if (user.count("--recipe")) {
     flags = apply_recipe(user.at("--recipe"), user);
@@ -71,9 +73,6 @@ int start_training(const Flags& user) {
     config.out = "runs/" + (config.recipe.empty() ? config.model : config.recipe);
     std::printf("no --out given: writing to %s\n", config.out.c_str());
   }
-  CG_CHECK(!fs::exists(fs::path(config.out) / "last.ckpt"),
-           config.out << " already holds a run (last.ckpt); continue it with --resume "
-                      << config.out << " or choose another --out");
   // Fail on a missing file or a wrong input size now, before any data is
   // generated or cached.
   CG_CHECK(config.data.empty() || fs::exists(config.data),
@@ -83,7 +82,10 @@ int start_training(const Flags& user) {
   if (config.device == "cuda") select_device("cuda", /*quiet=*/true);
   build_model(config, static_cast<int>(data::class_names(data::parse_label_mode(config.labels)).size()),
               0);
-  fs::create_directories(config.out);
+  // The folder is this run's from here on: no other process may write
+  // into it, and no earlier run's results are overwritten unasked.
+  const RunLock lock(config.out);
+  claim_run_folder(config.out, overwrite);
   if (config.data.empty()) {
     config.data = make_sample_data(config);
     if (config.cache_dir.empty()) config.cache_dir = (fs::path(config.out) / "cache").string();
@@ -99,7 +101,9 @@ int start_training(const Flags& user) {
 int resume_training(const Flags& user) {
   const std::string dir = user.at("--resume");
   const std::string path = (fs::path(dir) / "last.ckpt").string();
-  CG_CHECK(fs::exists(path), "--resume " << dir << ": no last.ckpt there");
+  if (!fs::is_directory(dir)) throw Error("--resume " + dir + ": no such folder");
+  const RunLock lock(dir);
+  if (!fs::exists(path)) throw Error("--resume " + dir + ": no last.ckpt there");
   const TrainingCheckpoint checkpoint = load_training_checkpoint(path);
   Flags flags = checkpoint.config_flags;
   const std::set<std::string> may_change{"--epochs",  "--max-steps", "--early-stopping",
@@ -121,8 +125,20 @@ int resume_training(const Flags& user) {
 }  // namespace
 
 int train_command(const Args& args) {
-  const Flags flags = parse_flags(args, train_flag_names());
-  return flags.count("--resume") ? resume_training(flags) : start_training(flags);
+  // --overwrite is a switch without a value, and not part of the run's
+  // settings (a resumed run does not inherit it).
+  Args rest;
+  bool overwrite = false;
+  for (const std::string& word : args) {
+    if (word == "--overwrite") overwrite = true;
+    else rest.push_back(word);
+  }
+  const Flags flags = parse_flags(rest, train_flag_names());
+  if (flags.count("--resume")) {
+    if (overwrite) throw Error("--overwrite: cannot be given with --resume (which keeps the run)");
+    return resume_training(flags);
+  }
+  return start_training(flags, overwrite);
 }
 
 }  // namespace cli

@@ -71,13 +71,6 @@ const char* kMetricsHeader =
     "epoch,steps,train_loss,train_acc,val_loss,val_acc,val_balanced_acc,lr,seconds,images_per_s,"
     "data_wait\n";
 
-// Removes what a killed run may have left: "<file>.tmp.<pid>" beside the outputs.
-void remove_stale_temporaries(const std::string& dir) {
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.is_regular_file() && entry.path().filename().string().find(".tmp.") != std::string::npos)
-      fs::remove(entry.path());
-}
-
 // Everything one run holds while it trains.
 struct Run {
   TrainConfig config;
@@ -167,8 +160,8 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   Run run;
   run.config = config;
   run.dir = config.out;
-  fs::create_directories(run.dir);
-  remove_stale_temporaries(run.dir);
+  // What a killed run may have left: "<file>.tmp.<pid>" beside the outputs.
+  files::remove_stale_temporaries(run.dir);
   set_cpu_threads(config.threads);
 
   // ---- data, split, model ------------------------------------------------------------
