@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
 #include "engine/json.h"
 #include "examples/checkpoint.h"
@@ -18,7 +19,6 @@
 #include "examples/gradcam.h"
 #include "examples/inference.h"
 #include "examples/run_data.h"
-#include "engine/atomic_write.h"
 #include "report/html_report.h"
 #include "report/png_chart.h"
 

@@ -8,9 +8,9 @@
 #include <memory>
 #include <sstream>
 
-#include "engine/atomic_write.h"
 #include "data/class_weights.h"
 #include "data/loader.h"
+#include "engine/atomic_write.h"
 #include "engine/device.h"
 #include "engine/error.h"
 #include "examples/device_choice.h"

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "engine/error.h"
 #include "engine/atomic_write.h"
+#include "engine/error.h"
 
 namespace cudagrad {
 namespace report {

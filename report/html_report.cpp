@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "engine/error.h"
 #include "engine/atomic_write.h"
+#include "engine/error.h"
 #include "report/png_chart.h"
 
 namespace cudagrad {

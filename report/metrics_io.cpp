@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/error.h"
 #include "engine/atomic_write.h"
+#include "engine/error.h"
 #include "report/metrics.h"
 
 namespace cudagrad {

@@ -1,8 +1,8 @@
 // PNG files: encoding through stb_image_write, atomic writing, decoding.
 #include <climits>
 
-#include "engine/error.h"
 #include "engine/atomic_write.h"
+#include "engine/error.h"
 #include "report/png_chart.h"
 #include "report/stb_bridge.h"
 

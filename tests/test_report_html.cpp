@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
 #include "engine/atomic_write.h"
+#include "engine/error.h"
 #include "report/html_report.h"
 #include "report/png_chart.h"
 #include "report_test_helpers.h"

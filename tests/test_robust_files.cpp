@@ -13,8 +13,8 @@
 #include "data/csv.h"
 #include "data/image.h"
 #include "data_test_util.h"
-#include "engine/safetensors.h"
 #include "engine/atomic_write.h"
+#include "engine/safetensors.h"
 
 using namespace cudagrad;
 using cudagrad_test::error_of;
