@@ -187,7 +187,8 @@ void build_cache_file(const std::string& path, const std::vector<Sample>& sample
   for (auto& t : pool) t.join();
   if (!first_error.empty()) data_error(first_error, " (while building the cache ", path, ")");
   if (const int signal = files::signal_received())
-    throw files::Interrupted(signal, "interrupted while building the cache " + path +
+    throw files::Interrupted(signal, "interrupted (" + files::signal_name(signal) +
+                                         ") while building the cache " + path +
                                          "; nothing of it was kept");
   progress.finish(skipped);
   file.finish();

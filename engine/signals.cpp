@@ -69,6 +69,15 @@ int signal_received() { return g_signal.load(); }
 
 int exit_status_for_signal(int signal) { return 128 + signal; }
 
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return "signal " + std::to_string(signal);
+  }
+}
+
 int remember_live_temporary(const std::string& path) {
   if (path.size() >= PATH_MAX) return -1;
   for (int i = 0; i < kMaxLiveTemporaries; ++i) {

@@ -38,6 +38,9 @@ class SignalDeferral {
 // The signal recorded during a deferral, or 0.
 int signal_received();
 
+// "SIGINT", "SIGTERM", "SIGHUP", or "signal N".
+std::string signal_name(int signal);
+
 // The shell's exit status for a program stopped by `signal`: 128 + its number
 // (130 for SIGINT, 143 for SIGTERM).
 int exit_status_for_signal(int signal);
@@ -54,9 +57,10 @@ class Interrupted : public Error {
   int signal_;
 };
 
-// Live temporaries: the files an atomic write is filling. The handler removes
-// them before the program dies. At most kMaxLiveTemporaries at once (one per
-// writer; a cudagrad process writes one or two files at a time).
+// Live temporaries: the files an atomic write is filling (and a run folder's
+// lock file). The handler removes them before the program dies. At most
+// kMaxLiveTemporaries at once (one per writer; a cudagrad process writes one
+// or two files at a time).
 constexpr int kMaxLiveTemporaries = 32;
 // Returns a slot number for forget_live_temporary(), or -1 when all slots are
 // taken (the file is then not removed on a signal; a later run removes it).

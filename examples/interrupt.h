@@ -16,8 +16,6 @@ namespace cli {
 class InterruptHandler {
  public:
   static bool requested() { return files::signal_received() != 0; }
-  // "SIGINT", "SIGTERM", ...: the recorded signal, for messages.
-  static std::string signal_name();
 
  private:
   files::SignalDeferral defer_;

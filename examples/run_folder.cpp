@@ -15,6 +15,7 @@
 
 #include "engine/atomic_write.h"
 #include "engine/error.h"
+#include "engine/signals.h"
 
 namespace cudagrad {
 namespace cli {
@@ -83,14 +84,21 @@ RunLock::RunLock(const std::string& dir) : path_((fs::path(dir) / kLockFileName)
                  path_.c_str(), previous);
   const std::string mine = std::to_string(static_cast<long>(::getpid())) + "\n";
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, mine.data(), mine.size(), 0) !=
-                                      static_cast<ssize_t>(mine.size()))
-    throw Error(path_ + ": cannot write the lock file (" + std::strerror(errno) + ")");
+                                      static_cast<ssize_t>(mine.size())) {
+    const int err = errno;
+    ::close(fd_);
+    throw Error(path_ + ": cannot write the lock file (" + std::strerror(err) + ")");
+  }
+  // A signal that ends the program removes the lock file with the
+  // temporaries; only SIGKILL (or a crash) leaves a stale one.
+  slot_ = files::remember_live_temporary(path_);
 }
 
 RunLock::~RunLock() {
   // Removed while still locked, so no other process can lock this file and
   // then lose it; one waiting on it sees it gone and opens a new one.
   ::unlink(path_.c_str());
+  files::forget_live_temporary(slot_);
   ::close(fd_);
 }
 

@@ -157,6 +157,10 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
                                        << "); pass a larger --epochs, --max-steps or "
                                           "--early-stopping to train on");
   }
+  // From here a signal is recorded, not fatal: a cache build stops at once
+  // and keeps nothing; in the epochs, the current step ends and last.ckpt is
+  // saved before the program exits.
+  InterruptHandler interrupt_handler;
   Run run;
   run.config = config;
   run.dir = config.out;
@@ -239,7 +243,6 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   std::fflush(stdout);
 
   // ---- the epochs -------------------------------------------------------------------
-  InterruptHandler interrupt_handler;
   const int64_t batches = train_loader.batches_per_epoch();
   while (!s.finished) {
     const int64_t epoch = s.epoch;

@@ -4,7 +4,10 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include "child_process.h"
 #include "cli_test_util.h"
+#include "engine/signals.h"
+#include "examples/run_folder.h"
 
 using namespace cudagrad_test;
 
@@ -153,4 +156,20 @@ TEST_CASE("sample-data: refuses a folder that is not empty, leaving it as it was
   // An empty folder is fine.
   fs::create_directories(dir / "empty");
   CHECK(run_cli("sample-data --out " + dir / "empty" + " --images 8", out) == 0);
+}
+
+TEST_CASE("run folder: a signal that ends the program removes the lock file with the temporaries") {
+  TempDir dir("run_lock_signal");
+  const std::string run = dir / "run";
+  auto result = run_in_child([&]() -> std::string {
+    cudagrad::files::install_signal_handlers();
+    const cudagrad::cli::RunLock lock(run);
+    if (!fs::exists(run + "/cudagrad.lock")) return "no lock file";
+    ::raise(SIGTERM);  // outside any deferral: fatal
+    return "the signal did not end the process";
+  });
+  INFO(result.text);
+  CHECK(result.signal == SIGTERM);
+  CHECK(fs::is_directory(run));
+  CHECK_FALSE(fs::exists(run + "/cudagrad.lock"));
 }

@@ -193,7 +193,7 @@ TEST_CASE("file writer: a cache build stops at a recorded signal and keeps no te
     return "built";
   });
   CHECK(result.exit_code == 0);
-  CHECK(result.text == std::to_string(SIGTERM) + " interrupted while building the cache " + cache +
+  CHECK(result.text == std::to_string(SIGTERM) + " interrupted (SIGTERM) while building the cache " + cache +
                            "; nothing of it was kept");
   CHECK_FALSE(fs::exists(cache));
   CHECK(temporaries_in(t.path()) == 0);
