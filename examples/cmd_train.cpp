@@ -14,6 +14,7 @@
 #include "examples/device_choice.h"
 #include "examples/model_setup.h"
 #include "examples/recipes.h"
+#include "examples/run_data.h"
 #include "examples/run_folder.h"
 #include "examples/trainer.h"
 
@@ -59,6 +60,16 @@ std::string make_sample_data(const TrainConfig& config) {
   return dir;
 }
 
+// Reads the dataset and makes the split once before the run folder exists,
+// so that every problem they reveal is an error naming the flag, with
+// nothing written yet. (run_training reads both again: cheap next to
+// training, and it keeps that function whole for --resume.)
+void check_data_before_run(const TrainConfig& config) {
+  const data::Dataset dataset = load_run_dataset(config, /*quiet=*/true);
+  check_training_data(dataset, config);
+  check_training_split(dataset, make_split(dataset, config), config);
+}
+
 int start_training(const Flags& user, bool overwrite) {
   Flags flags = user;
   if (user.count("--recipe")) {
@@ -82,6 +93,7 @@ int start_training(const Flags& user, bool overwrite) {
   if (config.device == "cuda") select_device("cuda", /*quiet=*/true);
   build_model(config, static_cast<int>(data::class_names(data::parse_label_mode(config.labels)).size()),
               0);
+  if (!config.data.empty()) check_data_before_run(config);
   // The folder is this run's from here on: no other process may write
   // into it, and no earlier run's results are overwritten unasked.
   const RunLock lock(config.out);

@@ -19,19 +19,25 @@ namespace cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"sample-data", "write a synthetic dataset in the HAM10000 layout",
-       "--out DIR [--images 400] [--seed 0]", sample_data_command},
+       "--out DIR (new or empty) [--images 400] [--seed 0]", sample_data_command},
       {"train", "train a model; with no --data, on generated sample data",
        kTrainUsage, train_command},
       {"evaluate", "accuracy, balanced accuracy, per-class metrics, ROC-AUC, confusion matrix",
-       "--checkpoint FILE|DIR [--data PATH] [--split test|val|train|all] [--tta N] [--out eval.json]",
+       "--checkpoint FILE|DIR [--data PATH] [--split test|val|train|all] [--tta N] [--out eval.json]\n"
+       "  [--batch 32] [--layout auto|ham10000|isic2018|image-folder] [--skip-missing 0|1]\n"
+       "  [--cache-dir DIR] [--device auto|cpu|cuda] [--threads N]",
        evaluate_command},
       {"predict", "class probabilities for image files, one row each (ISIC layout)",
-       "--checkpoint FILE|DIR IMAGE|FOLDER... [--csv OUT] [--isic 0|1]", predict_command},
+       "--checkpoint FILE|DIR IMAGE|FOLDER... [--csv OUT|-] [--submission 0|1] [--batch 16]\n"
+       "  [--device auto|cpu|cuda] [--threads N]",
+       predict_command},
       {"gradcam", "a Grad-CAM heat map over an image",
-       "--checkpoint FILE|DIR --image IMG --out OUT.png [--layer NAME] [--class NAME]",
+       "--checkpoint FILE|DIR --image IMG --out OUT.png [--layer NAME] [--class NAME]\n"
+       "  [--device auto|cpu|cuda] [--threads N]",
        gradcam_command},
       {"report", "an HTML report of a run: curves, evaluation, confusion matrix, Grad-CAM",
-       "DIR [--split test] [--gradcam 8]", report_command},
+       "DIR [--gradcam 8] [--cache-dir DIR] [--device auto|cpu|cuda] [--threads N]",
+       report_command},
       {"summary", "a model's layers, output shapes, parameters and FLOPs",
        "--model NAME [--classes 7] [--input 224] [--width 1.0] [--head pooled|dense]",
        summary_command},

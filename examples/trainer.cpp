@@ -142,21 +142,28 @@ void print_epoch(const EpochResult& e, int epochs) {
   std::fflush(stdout);
 }
 
+// A resumed run must have something left to do. When it has not, the
+// message names the limit that ended it, the one flag that trains on.
+void require_something_to_continue(const TrainConfig& config, const TrainingState& s) {
+  std::string limit;
+  if (s.epoch >= config.epochs)
+    limit = "--epochs (it finished " + std::to_string(s.epoch) + " epochs; pass --epochs " +
+            std::to_string(s.epoch + 1) + " or more)";
+  else if (config.max_steps > 0 && s.global_step >= config.max_steps)
+    limit = "--max-steps (it ran " + std::to_string(s.global_step) + " steps; pass --max-steps " +
+            std::to_string(s.global_step + 1) + " or more)";
+  else if (config.early_stopping > 0 && s.best_epoch >= 0 &&
+           s.epochs_without_improvement >= config.early_stopping)
+    limit = "--early-stopping (no better validation loss for " +
+            std::to_string(s.epochs_without_improvement) + " epochs; pass a larger patience)";
+  if (!limit.empty())
+    throw Error("--resume " + config.out + ": nothing to continue: the run reached its " + limit);
+}
+
 }  // namespace
 
 void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
-  if (resume) {
-    const TrainingState& s = resume->state;
-    const bool patience_out = config.early_stopping > 0 && s.best_epoch >= 0 &&
-                              s.epochs_without_improvement >= config.early_stopping;
-    CG_CHECK(s.epoch < config.epochs && !patience_out &&
-                 (config.max_steps == 0 || s.global_step < config.max_steps),
-             "nothing to continue in " << config.out << ": it finished " << s.epoch
-                                       << " epochs (" << s.global_step << " steps"
-                                       << (patience_out ? ", stopped early" : "")
-                                       << "); pass a larger --epochs, --max-steps or "
-                                          "--early-stopping to train on");
-  }
+  if (resume) require_something_to_continue(config, resume->state);
   // From here a signal is recorded, not fatal: a cache build stops at once
   // and keeps nothing; in the epochs, the current step ends and last.ckpt is
   // saved before the program exits.
@@ -200,7 +207,9 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
 
   const data::ImageCache cache = open_image_cache(dataset, config);
   const std::vector<int64_t> train = part_indices(cache, split, "train");
-  const std::vector<int64_t> val = part_indices(cache, split, "val");
+  // --split-fractions with a val fraction of 0 makes no val part.
+  const std::vector<int64_t> val =
+      split.part_index("val") >= 0 ? part_indices(cache, split, "val") : std::vector<int64_t>();
   CG_CHECK(!train.empty(), "the training part of the split is empty");
   run.class_weights = make_class_weights(config, cache, train, run.class_names, run.device);
 
