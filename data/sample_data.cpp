@@ -61,7 +61,8 @@ std::string numbered(const char* prefix, int number) {
 
 }  // namespace
 
-SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uint64_t seed) {
+SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uint64_t seed,
+                                       int threads) {
   CG_CHECK(n_images >= 7,
            "the sample dataset needs at least 7 images (one per class), not " << n_images);
   namespace fs = std::filesystem;
@@ -92,7 +93,7 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
       }
     }
   };
-  const int threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(work);
   for (auto& t : pool) t.join();

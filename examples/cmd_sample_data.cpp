@@ -38,13 +38,14 @@ void refuse_unless_new_or_empty(const std::string& dir) {
 }  // namespace
 
 int sample_data_command(const Args& args) {
-  const Flags flags = parse_flags(args, {"--out", "--images", "--seed"});
+  const Flags flags = parse_flags(args, {"--out", "--images", "--seed", "--threads"});
   CG_CHECK(flags.count("--out"), "sample-data needs --out DIR");
   const std::string dir = flags.at("--out");
   refuse_unless_new_or_empty(dir);
   const int images = int_flag(flags, "--images", 400, 7, 1000000);
   const uint64_t seed = int_flag(flags, "--seed", 0, 0, 1L << 50);
-  const data::SampleDataSummary s = data::write_sample_dataset(dir, images, seed);
+  const int threads = int_flag(flags, "--threads", 0, 0, 4096);  // 0: all cores
+  const data::SampleDataSummary s = data::write_sample_dataset(dir, images, seed, threads);
   std::printf("wrote %d images of %d lesions to %s (HAM10000 layout):", s.images, s.lesions,
               dir.c_str());
   const auto& names = data::ham10000_classes();

@@ -55,7 +55,7 @@ std::string make_sample_data(const TrainConfig& config) {
                 "layout, see 'cudagrad help sample-data') into %s\n",
                 config.sample_images, dir.c_str());
     std::fflush(stdout);
-    data::write_sample_dataset(dir, config.sample_images, config.seed);
+    data::write_sample_dataset(dir, config.sample_images, config.seed, config.threads);
   }
   return dir;
 }

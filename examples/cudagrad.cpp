@@ -19,7 +19,7 @@ namespace cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"sample-data", "write a synthetic dataset in the HAM10000 layout",
-       "--out DIR (new or empty) [--images 400] [--seed 0]", sample_data_command},
+       "--out DIR (new or empty) [--images 400] [--seed 0] [--threads N]", sample_data_command},
       {"train", "train a model; with no --data, on generated sample data",
        kTrainUsage, train_command},
       {"evaluate", "accuracy, balanced accuracy, per-class metrics, ROC-AUC, confusion matrix",

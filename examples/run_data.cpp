@@ -106,7 +106,7 @@ data::ImageCache open_image_cache(const data::Dataset& dataset, const TrainConfi
   data::CacheOptions options;
   options.width = options.height = config.input;
   options.skip_unreadable = config.skip_missing;
-  options.threads = config.threads;  // 0: every core
+  options.threads = threads_flag();  // the command's --threads; 0: every core
   data::ImageCache cache = data::ImageCache::open_or_build(
       data::cache_path_for(dir, dataset, config.input, config.input), dataset.samples, options);
   const auto unreadable = cache.unreadable();

@@ -36,7 +36,8 @@ void check_training_split(const data::Dataset& dataset, const data::Split& split
 std::string default_cache_dir();
 
 // The cache of every image at input x input, built on first use (with a
-// progress line on stderr).
+// progress line on stderr) by as many threads as the command's --threads
+// (set_cpu_threads; all cores when not given).
 data::ImageCache open_image_cache(const data::Dataset& dataset, const TrainConfig& config);
 
 // The readable cache indices of the samples in part `name` ("all": every sample).
