@@ -54,6 +54,13 @@ TEST_CASE("run folder: train refuses an --out holding an earlier run's results u
   CHECK(run_cli(train_args(other, 1), out) == 1);
   CHECK(out.find("--out " + other + ": holds files of another run (notes.txt)") != std::string::npos);
 
+  // A file where the run folder should be is left alone.
+  write_file(dir / "a-file", "mine");
+  CHECK(run_cli(train_args(dir / "a-file", 1), out) == 1);
+  CHECK(out == "cudagrad: error: --out " + dir / "a-file" +
+                   ": is a file, expected a folder for the run\n");
+  CHECK(read_text(dir / "a-file") == "mine");
+
   // --overwrite says what it removes, and the new run's files replace them.
   REQUIRE(run_cli(train_args(run, 1) + " --lr 0.5 --overwrite", out) == 0);
   CHECK(out.find("--overwrite: removed best.safetensors, metrics.csv, config.json, splits.csv from " +
@@ -153,6 +160,10 @@ TEST_CASE("sample-data: refuses a folder that is not empty, leaving it as it was
   CHECK(read_text(real + "/HAM10000_metadata.csv") == metadata);
   CHECK(std::distance(fs::directory_iterator(real + "/HAM10000_images_part_1"),
                       fs::directory_iterator()) == 1);
+  CHECK(run_cli("sample-data --out " + real + "/HAM10000_metadata.csv --images 8", out) == 1);
+  CHECK(out == "cudagrad: error: --out " + real +
+                   "/HAM10000_metadata.csv: is a file, expected a folder\n");
+  CHECK(read_text(real + "/HAM10000_metadata.csv") == metadata);
   // An empty folder is fine.
   fs::create_directories(dir / "empty");
   CHECK(run_cli("sample-data --out " + dir / "empty" + " --images 8", out) == 0);
