@@ -19,10 +19,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
-bin=$PWD/build/cudagrad
-[ -x "$bin" ] || { echo "soak.sh: build first: $bin is missing" >&2; exit 1; }
+[ -x build/cudagrad ] || { echo "soak.sh: build first: build/cudagrad is missing" >&2; exit 1; }
 work=${SOAK_DIR:-$(mktemp -d /tmp/cudagrad-soak.XXXXXX)}
 mkdir -p "$work"
+# A copy, so that rebuilding while the soak runs does not change the program.
+bin=$work/cudagrad
+cp build/cudagrad "$bin"
 echo "soak: $n iterations in $work"
 
 "$bin" sample-data --out "$work/data" --images 200 --seed 3 > /dev/null

@@ -44,10 +44,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Sample data for a run without --data, kept in the run folder so a resumed
-// run finds the same images.
-std::string make_sample_data(const TrainConfig& config) {
-  const std::string dir = (fs::path(config.out) / "sample-data").string();
+// Sample data for a run without --data (config.data names its folder in
+// the run folder, so a resumed run finds the same images).
+void make_sample_data(const TrainConfig& config) {
+  const std::string& dir = config.data;
   if (fs::exists(fs::path(dir) / "HAM10000_metadata.csv")) {
     std::printf("no --data given: using the sample data in %s\n", dir.c_str());
   } else {
@@ -57,7 +57,6 @@ std::string make_sample_data(const TrainConfig& config) {
     std::fflush(stdout);
     data::write_sample_dataset(dir, config.sample_images, config.seed, config.threads);
   }
-  return dir;
 }
 
 // Reads the dataset and makes the split once before the run folder exists,
@@ -93,19 +92,22 @@ int start_training(const Flags& user, bool overwrite) {
   if (config.device == "cuda") select_device("cuda", /*quiet=*/true);
   build_model(config, static_cast<int>(data::class_names(data::parse_label_mode(config.labels)).size()),
               0);
-  if (!config.data.empty()) check_data_before_run(config);
-  // The folder is this run's from here on: no other process may write
-  // into it, and no earlier run's results are overwritten unasked.
-  const RunLock lock(config.out);
-  claim_run_folder(config.out, overwrite);
-  if (config.data.empty()) {
-    config.data = make_sample_data(config);
+  const bool sample_data = config.data.empty();
+  if (sample_data) {
+    config.data = (fs::path(config.out) / "sample-data").string();
     if (config.cache_dir.empty()) config.cache_dir = (fs::path(config.out) / "cache").string();
+  } else {
+    check_data_before_run(config);
   }
   // Absolute paths, so the run can be resumed from any working directory.
   config.data = fs::absolute(config.data).string();
   if (!config.cache_dir.empty()) config.cache_dir = fs::absolute(config.cache_dir).string();
   if (!config.pretrained.empty()) config.pretrained = fs::absolute(config.pretrained).string();
+  // The folder is this run's from here on: no other process may write
+  // into it, and no earlier run's results are overwritten unasked.
+  const RunLock lock(config.out);
+  claim_run_folder(config.out, config_json(config), overwrite);
+  if (sample_data) make_sample_data(config);
   run_training(config, nullptr);
   return 0;
 }

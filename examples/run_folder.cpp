@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <set>
 #include <vector>
 
@@ -53,6 +55,22 @@ std::string joined(const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size() && i < 6; ++i) out += (i ? ", " : "") + names[i];
   if (names.size() > 6) out += ", ... (" + std::to_string(names.size()) + " in all)";
   return out;
+}
+
+std::string read_or_empty(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Whether `dir` holds no checkpoint and at most the first epoch's results
+// (best.safetensors, and a metrics.csv of one row): what a run killed while
+// writing its first checkpoint leaves.
+bool at_most_first_epoch(const std::string& dir) {
+  if (fs::exists(fs::path(dir) / "last.ckpt")) return false;
+  const std::string metrics = read_or_empty(fs::path(dir) / "metrics.csv");
+  return std::count(metrics.begin(), metrics.end(), '\n') <= 2;  // the header and one row
 }
 
 }  // namespace
@@ -102,12 +120,16 @@ RunLock::~RunLock() {
   ::close(fd_);
 }
 
-void claim_run_folder(const std::string& dir, bool overwrite) {
+void claim_run_folder(const std::string& dir, const std::string& config_json, bool overwrite) {
   files::remove_stale_temporaries(dir);
+  const bool own_first_epoch =
+      read_or_empty(fs::path(dir) / "config.json") == config_json && at_most_first_epoch(dir);
   std::vector<std::string> foreign;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (!kRestartable.count(name)) foreign.push_back(name);
+    const bool first_epoch_file = name == "best.safetensors" || name == "metrics.csv";
+    if (kRestartable.count(name) || (own_first_epoch && first_epoch_file)) continue;
+    foreign.push_back(name);
   }
   std::sort(foreign.begin(), foreign.end());
   if (foreign.empty()) {

@@ -36,7 +36,14 @@ class RunLock {
 // holds results of another run or other files, naming them and the ways
 // out (--resume, another --out, --overwrite). With `overwrite`, the earlier
 // run's files are deleted instead, and the deletion is printed.
-void claim_run_folder(const std::string& dir, bool overwrite);
+//
+// A run that stopped before its first checkpoint was complete may start
+// again without --overwrite: what it left (splits.csv, config.json, and
+// when killed while writing the first epoch's files, best.safetensors and a
+// metrics.csv of one row) is at most one epoch's work. Its results are
+// only taken for this run's own when config.json is this run's
+// (`config_json`, the exact text), so another run's first epoch is kept.
+void claim_run_folder(const std::string& dir, const std::string& config_json, bool overwrite);
 
 }  // namespace cli
 }  // namespace cudagrad

@@ -80,6 +80,25 @@ TEST_CASE("run folder: a run stopped before its first checkpoint may be started 
   CHECK(out.find("note: " + run + " holds a run that stopped before its first checkpoint") !=
         std::string::npos);
   CHECK(count_lines(read_text(run + "/splits.csv")) == 61);
+
+  // Killed while writing the first epoch's files: best.safetensors and
+  // metrics.csv written, last.ckpt not yet. The same command starts again
+  // (and makes the same model); after two epochs, or with other settings,
+  // the results are another run's and are kept.
+  const std::string best = read_text(run + "/best.safetensors");
+  fs::remove(run + "/last.ckpt");
+  REQUIRE(run_cli(train_args(run, 1), out) == 0);
+  CHECK(out.find("stopped before its first checkpoint; starting it again") != std::string::npos);
+  CHECK(read_text(run + "/best.safetensors") == best);
+  fs::remove(run + "/last.ckpt");
+  CHECK(run_cli(train_args(run, 1) + " --seed 9", out) == 1);
+  CHECK(out.find("holds files of another run (best.safetensors, metrics.csv)") != std::string::npos);
+
+  const std::string two = dir / "two";
+  REQUIRE(run_cli(train_args(two, 2), out) == 0);
+  fs::remove(two + "/last.ckpt");
+  CHECK(run_cli(train_args(two, 2), out) == 1);
+  CHECK(out.find("holds files of another run (best.safetensors, metrics.csv)") != std::string::npos);
 }
 
 TEST_CASE("run folder: a second train in the same --out is refused while the first runs") {
