@@ -9,7 +9,9 @@
 #   - no stray files: the run folder holds exactly the run's five files (no
 #     temporary, no lock), the cache folder exactly one cache file.
 # Continuing: `train --resume` when last.ckpt exists, else the same `train`
-# command again (a run stopped before its first checkpoint starts over).
+# command again (a run stopped before its first checkpoint starts over). A
+# run killed after its last checkpoint is finished: `--resume` says there
+# is nothing to continue, and its files are checked as they are.
 #
 #   bench/soak.sh [N]        (default 200; needs a release build in build/)
 #
@@ -96,16 +98,18 @@ for i in $(seq 1 "$n"); do
 
   problem=""
   case $status in 0|130|143|137) ;; *) problem="killed run exited with $status" ;; esac
-  # Continue until the run is done (a second signal is never sent).
+  # Continue until the run is done (a second signal is never sent). A kill
+  # after the last checkpoint leaves a finished run: --resume says so.
+  finished() { grep -q -e '^done:' -e 'nothing to continue: the run reached its --epochs' "$log"; }
   for attempt in 1 2 3; do
-    grep -q '^done:' "$log" && break
+    finished && break
     if [ -f "$run/last.ckpt" ]; then
       "$bin" train --resume "$run" --cache-dir "$cache" > "$log" 2>&1 || true
     else
       (train "$run" "$cache" > "$log" 2>&1) || true
     fi
   done
-  grep -q '^done:' "$log" || problem="${problem:+$problem; }did not finish: $(tail -n 1 "$log")"
+  finished || problem="${problem:+$problem; }did not finish: $(tail -n 1 "$log")"
   if [ -z "$problem" ]; then
     same_tensors "$run/last.ckpt" "$work/reference/last.ckpt" || problem="last.ckpt differs"
     same_tensors "$run/best.safetensors" "$work/reference/best.safetensors" ||
