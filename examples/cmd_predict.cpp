@@ -89,6 +89,7 @@ int predict_command(const Args& args) {
   set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
   const bool to_stdout =
       !flags.count("--csv") || flags.at("--csv") == "-" || flags.at("--csv") == "/dev/stdout";
+  if (flags.count("--csv")) files::resolve_write_target(flags.at("--csv"));  // before the work
   const Device device = select_device(string_flag(flags, "--device", "auto"), /*quiet=*/to_stdout);
 
   TrainedModel trained = load_trained_model(flags.at("--checkpoint"));

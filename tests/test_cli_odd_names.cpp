@@ -3,6 +3,7 @@
 // (RFC 4180), so each row has as many fields as the header and reads back
 // as written.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include "cli_test_util.h"
 #include "data/csv.h"
@@ -58,4 +59,26 @@ TEST_CASE("cli: odd names in images and class folders are quoted in every CSV") 
   // "--csv -" is standard output: the same rows and nothing else.
   REQUIRE(run_cli("predict --checkpoint " + run + " " + data + " --csv - 2>/dev/null", out) == 0);
   CHECK(out == read_text(csv));
+}
+
+TEST_CASE("cli: evaluate, predict and gradcam refuse a FIFO or device output before any work") {
+  TempDir dir("odd_outputs");
+  std::string out;
+  const std::string run = dir / "run";
+  REQUIRE(run_cli("train --data " + shared_sample_data() + " " + tiny_model_flags() +
+                      " --epochs 1 --out " + run + " --cache-dir " + dir / "cache",
+                  out) == 0);
+  const std::string fifo = dir / "out.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+  const std::string refused =
+      ": is a FIFO (named pipe); expected a regular file to write (or \"-\" for standard output)\n";
+  // evaluate would print its metrics first if it did the work before checking.
+  CHECK(run_cli("evaluate --checkpoint " + run + " --out " + fifo, out) == 1);
+  CHECK(out == "cudagrad: error: " + fifo + refused);
+  CHECK(run_cli("predict --checkpoint " + run + " " + shared_sample_data() + " --csv " + fifo, out) == 1);
+  CHECK(out == "cudagrad: error: " + fifo + refused);
+  const std::string image = shared_sample_data() + "/HAM10000_images_part_1/ISIC_9000000.jpg";
+  REQUIRE(fs::exists(image));
+  CHECK(run_cli("gradcam --checkpoint " + run + " --image " + image + " --out " + fifo, out) == 1);
+  CHECK(out == "cudagrad: error: " + fifo + refused);
 }
