@@ -98,7 +98,9 @@ Dataset load_dataset(const std::string& where, const DatasetOptions& options) {
 
 std::string describe(const Dataset& dataset) {
   std::ostringstream os;
-  os << layout_name(dataset.layout) << ": " << dataset.samples.size() << " images";
+  // The file or folder read, so that which dataset was used is never a guess.
+  os << layout_name(dataset.layout) << " (" << dataset.source << "): " << dataset.samples.size()
+     << " images";
   if (dataset.missing > 0)
     os << " of " << dataset.listed << " listed (" << dataset.missing << " missing, skipped)";
   const int64_t groups = dataset.num_groups();
