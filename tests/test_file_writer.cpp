@@ -3,12 +3,15 @@
 // standard output), and the temporaries it leaves behind: none after an
 // error or a signal, and stale ones of killed processes removed later.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -57,7 +60,7 @@ bool is_symlink(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("file writer: FIFOs, devices and folders are refused and left as they were") {
+TEST_CASE("file writer: FIFOs, devices, sockets and folders are refused and left as they were") {
   TempDir t("writer_kinds");
   const std::string fifo = t / "out.fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
@@ -78,6 +81,20 @@ TEST_CASE("file writer: FIFOs, devices and folders are refused and left as they 
         device + ": is a symbolic link to a character device (/dev/zero); expected a regular file "
                  "to write");
   CHECK(is_symlink(device));
+
+  // A Unix socket (what a service listening on a path leaves there).
+  const std::string socket_path = t / "out.sock";
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  REQUIRE(socket_path.size() < sizeof address.sun_path);
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  REQUIRE(::bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  CHECK(error_of([&] { files::write_file_atomically(socket_path, "x"); })
+            .rfind(socket_path + ": is a socket;", 0) == 0);
+  CHECK(fs::is_socket(socket_path));
+  ::close(sock);
 
   const std::string folder = t / "folder";
   fs::create_directory(folder);
