@@ -3,8 +3,9 @@
 // status 1, and no run folder or cache left behind.
 #include <doctest/doctest.h>
 
-#include <regex>
+#include <cctype>
 #include <set>
+#include <sstream>
 
 #include "cli_test_util.h"
 #include "data/image.h"
@@ -131,34 +132,47 @@ TEST_CASE("validation: --resume says which limit ended the run, and a larger one
   REQUIRE(run_cli("train --resume " + dir / "run" + " --epochs 3 --max-steps 100", out) == 0);
 }
 
+// The words of `text` that look like options: "--" and then [a-z-]+.
+// (Plain scanning: std::regex trips a false GCC 12 warning under ASan.)
+std::vector<std::string> options_in(const std::string& text) {
+  std::vector<std::string> found;
+  for (size_t at = text.find("--"); at != std::string::npos; at = text.find("--", at + 2)) {
+    size_t end = at + 2;
+    while (end < text.size() && (std::islower(static_cast<unsigned char>(text[end])) || text[end] == '-'))
+      ++end;
+    if (end > at + 2 && std::islower(static_cast<unsigned char>(text[at + 2])))
+      found.push_back(text.substr(at, end - at));
+    at = end - 2;
+  }
+  return found;
+}
+
 TEST_CASE("help: every option a command's help lists is one the command accepts") {
   std::string out;
   REQUIRE(run_cli("help", out) == 0);
-  const std::regex command_line("^  ([a-z-]+) {2,}");
+  // Command lines read "  <name>   <summary>".
   std::vector<std::string> commands;
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (std::regex_search(line, m, command_line)) commands.push_back(m[1]);
+    if (line.compare(0, 2, "  ") != 0 || line.size() < 3 || !std::islower(line[2])) continue;
+    const size_t end = line.find("  ", 2);
+    if (end != std::string::npos) commands.push_back(line.substr(2, end - 2));
   }
   REQUIRE(commands.size() >= 9);
   const std::set<std::string> switches{"--overwrite"};  // no value
-  const std::regex option("--[a-z][a-z-]*");
   int checked = 0;
   for (const std::string& command : commands) {
     REQUIRE(run_cli("help " + command, out) == 0);
-    const std::string usage = out;
-    for (auto it = std::sregex_iterator(usage.begin(), usage.end(), option);
-         it != std::sregex_iterator(); ++it) {
-      const std::string flag = it->str();
+    for (const std::string& flag : options_in(out)) {
       CAPTURE(command);
       CAPTURE(flag);
       // The listed option parses; the made-up one after it is what fails,
       // before the command does any work.
       const std::string value = switches.count(flag) ? "" : " 1";
-      run_cli(command + " " + flag + value + " --not-an-option 1", out);
-      CHECK(out.find("unknown option " + flag) == std::string::npos);
-      CHECK(out.find("unknown option --not-an-option") != std::string::npos);
+      std::string result;
+      run_cli(command + " " + flag + value + " --not-an-option 1", result);
+      CHECK(result.find("unknown option " + flag) == std::string::npos);
+      CHECK(result.find("unknown option --not-an-option") != std::string::npos);
       ++checked;
     }
   }
