@@ -13,6 +13,7 @@
 
 #include "data/cache_format.h"
 #include "data/data_error.h"
+#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {
@@ -171,6 +172,10 @@ ImageCache ImageCache::open_or_build(const std::string& path, const std::vector<
   const detail::CacheHeader expected =
       detail::expected_header(samples, options.width, options.height);
   detail::CacheHeader found{};
+  // A build killed outright (SIGKILL, a power cut) left its temporary, as
+  // large as the cache; it goes now even when this cache needs no build.
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  files::remove_stale_temporaries(folder.empty() ? "." : folder.string());
   const bool reuse = read_header(path, found) && same_layout(found, expected);
   if (!reuse) {
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();

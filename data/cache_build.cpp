@@ -12,9 +12,10 @@
 #include <mutex>
 #include <thread>
 
-#include "data/atomic_file.h"
 #include "data/cache_format.h"
 #include "data/data_error.h"
+#include "engine/atomic_write.h"
+#include "engine/signals.h"
 
 namespace cudagrad {
 namespace data {
@@ -123,8 +124,11 @@ class ProgressLine {
 
 void build_cache_file(const std::string& path, const std::vector<Sample>& samples,
                       const CacheHeader& header, const CacheOptions& options) {
-  const std::string temporary = temporary_path_for(path);
-  NewMappedFile file(temporary, header.file_bytes);
+  // A signal stops the workers after their current image; the temporary
+  // (hundreds of megabytes for HAM10000) is then removed, not left behind.
+  files::SignalDeferral defer_signals;
+  files::TemporaryFile temporary(path);
+  NewMappedFile file(temporary.path(), header.file_bytes);
   uint8_t* base = file.data();
   std::memcpy(base, &header, sizeof header);
   auto* labels = reinterpret_cast<int32_t*>(base + header.labels_offset);
@@ -143,7 +147,7 @@ void build_cache_file(const std::string& path, const std::vector<Sample>& sample
   // Each worker takes the next image index; images are independent, so the
   // only shared state is the counters and the first error.
   auto work = [&] {
-    for (int64_t i; !stop && (i = next++) < total;) {
+    for (int64_t i; !stop && !files::signal_received() && (i = next++) < total;) {
       uint8_t* out = base + header.pixels_offset + static_cast<size_t>(i) * image_bytes;
       try {
         Image image =
@@ -173,7 +177,7 @@ void build_cache_file(const std::string& path, const std::vector<Sample>& sample
   // Short sleeps so a small cache does not wait on the progress line;
   // the line itself is redrawn twice a second.
   auto last_drawn = Clock::now() - std::chrono::seconds(1);
-  while (done < total && !stop) {
+  while (done < total && !stop && !files::signal_received()) {
     if (Clock::now() - last_drawn > std::chrono::milliseconds(500)) {
       progress.update(done);
       last_drawn = Clock::now();
@@ -182,9 +186,13 @@ void build_cache_file(const std::string& path, const std::vector<Sample>& sample
   }
   for (auto& t : pool) t.join();
   if (!first_error.empty()) data_error(first_error, " (while building the cache ", path, ")");
+  if (const int signal = files::signal_received())
+    throw files::Interrupted(signal, "interrupted (" + files::signal_name(signal) +
+                                         ") while building the cache " + path +
+                                         "; nothing of it was kept");
   progress.finish(skipped);
   file.finish();
-  commit_temporary(temporary, path);
+  temporary.commit();
 }
 
 }  // namespace detail

@@ -144,5 +144,12 @@ std::string csv_escape(const std::string& field) {
   return out + "\"";
 }
 
+std::string csv_record(const std::vector<std::string>& fields) {
+  if (fields.size() == 1 && fields[0].empty()) return "\"\"\n";
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_escape(fields[i]);
+  return out + "\n";
+}
+
 }  // namespace data
 }  // namespace cudagrad

@@ -39,5 +39,13 @@ std::string trim_spaces(const std::string& s);
 // Quotes a field for writing when it holds a comma, quote or line break.
 std::string csv_escape(const std::string& field);
 
+// One record as RFC 4180 writes it: fields escaped with csv_escape, joined
+// by commas, ended by "\n" (RFC 4180 says CRLF; every reader we know, this
+// one included, takes either). A record of one empty field is written as ""
+// because an empty line would be read as no record at all. Every CSV file
+// cudagrad writes is made of these, so parse_csv reads it back field for
+// field (fuzz/fuzz_csv.cpp checks that round trip on arbitrary tables).
+std::string csv_record(const std::vector<std::string>& fields);
+
 }  // namespace data
 }  // namespace cudagrad

@@ -58,11 +58,23 @@ Layout detect_layout(const std::string& where) {
   auto named = [](const std::string& name) {
     return [name](const fs::directory_entry& e) { return e.path().filename() == name; };
   };
-  if (!detail::find_below(p, 3, named("HAM10000_metadata.csv")).empty()) return Layout::ham10000;
+  const auto metadata = detail::find_below(p, 3, named("HAM10000_metadata.csv"));
   auto ground_truth = detail::find_below(p, 3, [](const fs::directory_entry& e) {
     return e.path().extension() == ".csv" &&
            !detail::isic_split_of(e.path().stem().string(), "GroundTruth").empty();
   });
+  // Several HAM10000 copies, or HAM10000 beside ISIC 2018: which one the
+  // user meant is theirs to say, so stop and list them. (Several ISIC 2018
+  // splits in one folder are one dataset; its reader picks the split.)
+  if (metadata.size() > 1 || (!metadata.empty() && !ground_truth.empty())) {
+    std::vector<fs::path> all = metadata;
+    all.insert(all.end(), ground_truth.begin(), ground_truth.end());
+    std::string listed;
+    for (size_t i = 0; i < all.size(); ++i) listed += (i ? ", " : "") + all[i].string();
+    data_error("--data ", where, ": holds ", all.size(), " datasets (", listed,
+               "); give --data the folder or the .csv of the one to use");
+  }
+  if (!metadata.empty()) return Layout::ham10000;
   if (!ground_truth.empty()) return Layout::isic2018;
   // Otherwise class folders; read_image_folder explains what it expected
   // when there are none.
@@ -86,7 +98,9 @@ Dataset load_dataset(const std::string& where, const DatasetOptions& options) {
 
 std::string describe(const Dataset& dataset) {
   std::ostringstream os;
-  os << layout_name(dataset.layout) << ": " << dataset.samples.size() << " images";
+  // The file or folder read, so that which dataset was used is never a guess.
+  os << layout_name(dataset.layout) << " (" << dataset.source << "): " << dataset.samples.size()
+     << " images";
   if (dataset.missing > 0)
     os << " of " << dataset.listed << " listed (" << dataset.missing << " missing, skipped)";
   const int64_t groups = dataset.num_groups();

@@ -68,7 +68,8 @@ Layout detect_layout(const std::string& path);
 // column, short row; and list missing images unless options.skip_missing.
 Dataset load_dataset(const std::string& path, const DatasetOptions& options = {});
 
-// One line for logs: "ham10000: 206 images of 10015 listed (9809 missing,
+// One line for logs, naming the file or folder read: "ham10000
+// (data/HAM10000_metadata.csv): 206 images of 10015 listed (9809 missing,
 // skipped) of 200 lesions, 7 classes: akiec 22, bcc 22, ...".
 std::string describe(const Dataset& dataset);
 

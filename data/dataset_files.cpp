@@ -52,27 +52,35 @@ std::vector<fs::path> find_below(const fs::path& root, int max_depth,
   return found;
 }
 
-std::map<std::string, std::string> index_images(const fs::path& root) {
-  std::map<std::string, std::string> images;
+ImageIndex index_images(const fs::path& root) {
+  ImageIndex images;
   auto files = find_below(root, 6, [](const fs::directory_entry& e) {
     std::error_code ec;
     return e.is_regular_file(ec) && is_image_file(e.path());
   });
-  for (const auto& f : files) images.emplace(f.stem().string(), f.string());  // keeps the first
+  for (const auto& f : files)
+    if (!images.path_of.emplace(f.stem().string(), f.string()).second)
+      images.again.emplace(f.stem().string(), f.string());
   return images;
 }
 
 void attach_images(Dataset& dataset, const std::vector<ListedImage>& listed,
-                   const std::map<std::string, std::string>& images, const fs::path& root,
+                   const ImageIndex& images, const fs::path& root,
                    bool skip_missing) {
   if (listed.empty()) data_error(dataset.source, ": lists no images (a header and no rows)");
   std::vector<std::string> missing;
   for (const auto& item : listed) {
-    auto it = images.find(item.image_id);
-    if (it == images.end()) {
+    auto it = images.path_of.find(item.image_id);
+    if (it == images.path_of.end()) {
       missing.push_back(item.image_id);
       continue;
     }
+    // Two files for one listed image (a part folder unpacked twice, a .png
+    // beside the .jpg): which one is right is the user's call, not ours.
+    auto again = images.again.find(item.image_id);
+    if (again != images.again.end())
+      data_error(root.string(), ": image ", item.image_id, " is there twice (", it->second,
+                 " and ", again->second, "); remove one so that it is clear which to use");
     dataset.samples.push_back(Sample{item.image_id, it->second, item.label, item.group_id});
   }
   dataset.listed = static_cast<int64_t>(listed.size());

@@ -26,8 +26,13 @@ std::vector<fs::path> find_below(const fs::path& root, int max_depth,
                                  const std::function<bool(const fs::directory_entry&)>& match);
 
 // Image id (file name without extension) -> path, for every image file
-// below `root`. When two files share an id the first in path order wins.
-std::map<std::string, std::string> index_images(const fs::path& root);
+// below `root`: the first in path order, and a second file with the same id
+// if there is one (attach_images refuses a listed image found twice).
+struct ImageIndex {
+  std::map<std::string, std::string> path_of;  // image id (file stem) -> first file found
+  std::map<std::string, std::string> again;    // image id -> a second file with that id
+};
+ImageIndex index_images(const fs::path& root);
 
 // One image as the metadata lists it, before we look for its file.
 struct ListedImage {
@@ -51,7 +56,7 @@ std::map<std::string, std::string> lesion_groupings(const CsvTable& table);
 // Listed images with no file: an Error naming the first few and the count,
 // or, with skip_missing, dropped and counted in dataset.missing.
 void attach_images(Dataset& dataset, const std::vector<ListedImage>& listed,
-                   const std::map<std::string, std::string>& images, const fs::path& root,
+                   const ImageIndex& images, const fs::path& root,
                    bool skip_missing);
 
 // ISIC2018_Task3_<Split>_<Suffix>: returns Split, or "" when `name` does

@@ -75,6 +75,10 @@ Dataset read_ham10000(const fs::path& path, const DatasetOptions& options) {
       return e.path().filename() == "HAM10000_metadata.csv";
     });
     if (found.empty()) data_error(path.string(), ": no HAM10000_metadata.csv below this folder");
+    if (found.size() > 1)
+      data_error("--data ", path.string(), ": holds ", found.size(), " HAM10000 datasets (",
+                 found[0].string(), ", ", found[1].string(), found.size() > 2 ? ", ..." : "",
+                 "); give --data the folder or the .csv of the one to use");
     csv = found[0];
   } else {
     root = parent_or_dot(path);

@@ -13,6 +13,7 @@
 
 #include "data/data_error.h"
 #include "data/image_internal.h"
+#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {
@@ -176,11 +177,19 @@ void write_image(const std::string& path, const Image& image, int jpeg_quality) 
            "write_image: " << image.width << "x" << image.height << " image with "
                            << image.pixels.size() << " bytes");
   const bool png = path.size() >= 4 && path.compare(path.size() - 4, 4, ".png") == 0;
-  const int ok = png ? stbi_write_png(path.c_str(), image.width, image.height, 3,
-                                      image.pixels.data(), image.width * 3)
-                     : stbi_write_jpg(path.c_str(), image.width, image.height, 3,
-                                      image.pixels.data(), jpeg_quality);
-  if (!ok) data_error(path, ": cannot write image");
+  // Encoded in memory, then written through the one writer, which checks
+  // the target and replaces it atomically.
+  std::string bytes;
+  auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                               static_cast<size_t>(size));
+  };
+  const int ok = png ? stbi_write_png_to_func(append, &bytes, image.width, image.height, 3,
+                                              image.pixels.data(), image.width * 3)
+                     : stbi_write_jpg_to_func(append, &bytes, image.width, image.height, 3,
+                                              image.pixels.data(), jpeg_quality);
+  if (!ok) data_error(path, ": cannot encode image");
+  files::write_file_atomically(path, bytes);
 }
 
 }  // namespace data

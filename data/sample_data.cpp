@@ -7,11 +7,12 @@
 #include <thread>
 #include <vector>
 
-#include "data/atomic_file.h"
 #include "data/classes.h"
+#include "data/csv.h"
 #include "data/data_error.h"
 #include "data/random.h"
 #include "data/sample_draw.h"
+#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {
@@ -60,7 +61,8 @@ std::string numbered(const char* prefix, int number) {
 
 }  // namespace
 
-SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uint64_t seed) {
+SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uint64_t seed,
+                                       int threads) {
   CG_CHECK(n_images >= 7,
            "the sample dataset needs at least 7 images (one per class), not " << n_images);
   namespace fs = std::filesystem;
@@ -91,7 +93,7 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
       }
     }
   };
-  const int threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(work);
   for (auto& t : pool) t.join();
@@ -102,7 +104,7 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
       "back", "lower extremity", "trunk", "upper extremity", "abdomen", "face", "chest"};
   SplitMix64 rng(mix_seed(seed, 0x3E7Aull));
   std::ostringstream csv;
-  csv << "lesion_id,image_id,dx,dx_type,age,sex,localization\n";
+  csv << csv_record({"lesion_id", "image_id", "dx", "dx_type", "age", "sex", "localization"});
   SampleDataSummary summary;
   int last_lesion = -1;
   std::string age, sex, site;
@@ -117,13 +119,12 @@ SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uin
     }
     const std::string& dx = ham10000_classes()[im.dx];
     const bool biopsied = dx == "mel" || dx == "bcc" || dx == "akiec";
-    csv << numbered("HAM_9", im.lesion) << ',' << numbered("ISIC_9", static_cast<int>(i)) << ','
-        << dx << ',' << (biopsied ? "histo" : "follow_up") << ',' << age << ',' << sex << ','
-        << site << '\n';
+    csv << csv_record({numbered("HAM_9", im.lesion), numbered("ISIC_9", static_cast<int>(i)), dx,
+                       biopsied ? "histo" : "follow_up", age, sex, site});
     summary.per_class[im.dx] += 1;
   }
   summary.images = static_cast<int>(images.size());
-  write_file_atomically((root / "HAM10000_metadata.csv").string(), csv.str());
+  files::write_file_atomically((root / "HAM10000_metadata.csv").string(), csv.str());
   return summary;
 }
 

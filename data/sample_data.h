@@ -27,8 +27,9 @@ struct SampleDataSummary {
 
 // Writes n_images (>= 7: every class appears) into `dir`, creating it. The
 // same seed writes the same files. Existing files of the same names are
-// replaced.
-SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uint64_t seed = 0);
+// replaced. `threads` draw the images (0: one per core).
+SampleDataSummary write_sample_dataset(const std::string& dir, int n_images, uint64_t seed = 0,
+                                       int threads = 0);
 
 }  // namespace data
 }  // namespace cudagrad

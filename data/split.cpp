@@ -6,10 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include "data/atomic_file.h"
 #include "data/csv.h"
 #include "data/data_error.h"
 #include "data/random.h"
+#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {
@@ -148,11 +148,11 @@ void write_splits_csv(const std::string& path, const std::vector<Sample>& sample
   CG_CHECK(split.part.size() == samples.size(),
            "split has " << split.part.size() << " entries for " << samples.size() << " samples");
   std::ostringstream os;
-  os << "image_id,group_id,label,split\n";
+  os << csv_record({"image_id", "group_id", "label", "split"});
   for (size_t i = 0; i < samples.size(); ++i)
-    os << csv_escape(samples[i].image_id) << ',' << csv_escape(samples[i].group_id) << ','
-       << samples[i].label << ',' << csv_escape(split.names.at(split.part[i])) << '\n';
-  write_file_atomically(path, os.str());
+    os << csv_record({samples[i].image_id, samples[i].group_id, std::to_string(samples[i].label),
+                      split.names.at(split.part[i])});
+  files::write_file_atomically(path, os.str());
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
 #include "engine/json.h"
 
@@ -307,14 +308,12 @@ NamedTensors load_safetensors_bytes(const unsigned char* data, size_t size,
 
 namespace {
 
-// Removes the temporary file unless the rename succeeded.
-struct TempFile {
-  std::string path;
+// Closes the stream on every path out of save_safetensors (the temporary
+// file itself is files::TemporaryFile's).
+struct ClosingFile {
   FILE* f = nullptr;
-  bool committed = false;
-  ~TempFile() {
+  ~ClosingFile() {
     if (f) std::fclose(f);
-    if (!committed) std::remove(path.c_str());
   }
 };
 
@@ -363,13 +362,16 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   }
   const std::string header = header_json(tensors, metadata);
 
-  TempFile tmp;
-  tmp.path = path + ".tmp." + std::to_string(static_cast<long>(::getpid()));
-  tmp.f = std::fopen(tmp.path.c_str(), "wb");
-  CG_CHECK(tmp.f, "save_safetensors: cannot create " << tmp.path << ": " << std::strerror(errno));
+  // The one writer (engine/atomic_write.h) checks the target and owns the
+  // temporary; the tensors are streamed into it rather than built as one
+  // string, so a large model is not held twice in memory.
+  files::TemporaryFile temporary(path);
+  ClosingFile out;
+  out.f = std::fopen(temporary.path().c_str(), "wb");
+  if (!out.f) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
   auto write = [&](const void* p, size_t n) {
-    CG_CHECK(std::fwrite(p, 1, n, tmp.f) == n,
-             "save_safetensors: write to " << tmp.path << " failed: " << std::strerror(errno));
+    if (std::fwrite(p, 1, n, out.f) != n)
+      throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
   };
 
   unsigned char length[8];
@@ -388,16 +390,12 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
     write(bytes.data(), bytes.size());
   }
   // The data must be on disk before the rename makes it visible under `path`.
-  CG_CHECK(std::fflush(tmp.f) == 0 && ::fsync(::fileno(tmp.f)) == 0,
-           "save_safetensors: flushing " << tmp.path << " failed: " << std::strerror(errno));
-  FILE* f = tmp.f;
-  tmp.f = nullptr;
-  CG_CHECK(std::fclose(f) == 0,
-           "save_safetensors: closing " << tmp.path << " failed: " << std::strerror(errno));
-  CG_CHECK(std::rename(tmp.path.c_str(), path.c_str()) == 0,
-           "save_safetensors: renaming " << tmp.path << " to " << path
-                                         << " failed: " << std::strerror(errno));
-  tmp.committed = true;
+  if (std::fflush(out.f) != 0 || ::fsync(::fileno(out.f)) != 0)
+    throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
+  FILE* f = out.f;
+  out.f = nullptr;
+  if (std::fclose(f) != 0) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
+  temporary.commit();
 }
 
 const Tensor& find_tensor(const NamedTensors& tensors, const std::string& name,

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
 #include "engine/json.h"
 #include "examples/commands.h"
@@ -25,6 +26,8 @@ int evaluate_command(const Args& args) {
   set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
   const std::string wanted_device = string_flag(flags, "--device", "auto");
   select_device(wanted_device, /*quiet=*/true);  // a bad --device fails before any work
+  // A target that cannot be written (a FIFO, a device) fails before the work too.
+  if (flags.count("--out")) files::resolve_write_target(flags.at("--out"));
 
   TrainedModel trained = load_trained_model(flags.at("--checkpoint"));
   const EvalSet set = open_eval_set(trained, flags);

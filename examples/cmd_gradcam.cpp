@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
 #include "examples/checkpoint.h"
 #include "examples/commands.h"
@@ -21,6 +22,7 @@ int gradcam_command(const Args& args) {
   CG_CHECK(flags.count("--checkpoint"), "gradcam needs --checkpoint FILE (or a run folder)");
   CG_CHECK(flags.count("--image"), "gradcam needs --image IMG");
   CG_CHECK(flags.count("--out"), "gradcam needs --out OUT.png");
+  files::resolve_write_target(flags.at("--out"));  // a FIFO or a device fails before the work
   set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
   const Device device = select_device(string_flag(flags, "--device", "auto"), /*quiet=*/true);
 

@@ -14,8 +14,9 @@
 #include <filesystem>
 #include <sstream>
 
-#include "data/atomic_file.h"
 #include "data/classes.h"
+#include "data/csv.h"
+#include "engine/atomic_write.h"
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "examples/checkpoint.h"
@@ -86,7 +87,9 @@ int predict_command(const Args& args) {
   const int batch = int_flag(flags, "--batch", 16, 1, 4096);
   const bool submission = bool_flag(flags, "--submission", false);
   set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
-  const bool to_stdout = !flags.count("--csv");
+  const bool to_stdout =
+      !flags.count("--csv") || flags.at("--csv") == "-" || flags.at("--csv") == "/dev/stdout";
+  if (flags.count("--csv")) files::resolve_write_target(flags.at("--csv"));  // before the work
   const Device device = select_device(string_flag(flags, "--device", "auto"), /*quiet=*/to_stdout);
 
   TrainedModel trained = load_trained_model(flags.at("--checkpoint"));
@@ -97,7 +100,7 @@ int predict_command(const Args& args) {
   if (!submission) header.push_back("prediction");
 
   std::ostringstream csv;
-  csv << join(header, ",") << "\n";
+  csv << data::csv_record(header);
   NoGradGuard no_grad;
   const int k = static_cast<int>(trained.class_names.size());
   const data::Normalization norm = normalization_named(trained.config.normalization);
@@ -107,20 +110,20 @@ int predict_command(const Args& args) {
     const Tensor x = load_images(chunk, trained.config.input, norm, device);
     const std::vector<float> probs = softmax_rows(trained.model->forward(x).to_vector(), k);
     for (size_t i = 0; i < chunk.size(); ++i) {
-      csv << fs::path(chunk[i]).stem().string();
+      std::vector<std::string> row{fs::path(chunk[i]).stem().string()};
       char cell[32];
       for (int c : order) {
-        std::snprintf(cell, sizeof cell, ",%.6f", probs[i * k + c]);
-        csv << cell;
+        std::snprintf(cell, sizeof cell, "%.6f", probs[i * k + c]);
+        row.push_back(cell);
       }
-      if (!submission) csv << "," << trained.class_names[argmax(&probs[i * k], k)];
-      csv << "\n";
+      if (!submission) row.push_back(trained.class_names[argmax(&probs[i * k], k)]);
+      csv << data::csv_record(row);
     }
   }
   if (to_stdout) {
     std::fputs(csv.str().c_str(), stdout);
   } else {
-    data::write_file_atomically(flags.at("--csv"), csv.str());
+    files::write_file_atomically(flags.at("--csv"), csv.str());
     std::printf("wrote %zu rows to %s (model %s, %s)\n", images.size(), flags.at("--csv").c_str(),
                 trained.config.model.c_str(), trained.path.c_str());
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
 #include "engine/json.h"
 #include "examples/checkpoint.h"
@@ -18,7 +19,6 @@
 #include "examples/gradcam.h"
 #include "examples/inference.h"
 #include "examples/run_data.h"
-#include "report/atomic_file.h"
 #include "report/html_report.h"
 #include "report/png_chart.h"
 
@@ -40,7 +40,7 @@ report::ClassificationMetrics evaluation_for(TrainedModel& trained, const EvalSe
                                              Device device, std::string& part) {
   const fs::path saved = fs::path(trained.path).parent_path() / "eval.json";
   if (fs::exists(saved) && fs::last_write_time(saved) >= fs::last_write_time(trained.path)) {
-    const json::Value eval = json::parse(report::read_file(saved.string()), saved.string());
+    const json::Value eval = json::parse(files::read_file(saved.string()), saved.string());
     if (const json::Value* split = eval.find("split")) part = split->as_string();
     std::printf("evaluation: %s (%s part)\n", saved.string().c_str(), part.c_str());
     return report::load_metrics_json(saved.string());

@@ -14,6 +14,8 @@
 #include "examples/device_choice.h"
 #include "examples/model_setup.h"
 #include "examples/recipes.h"
+#include "examples/run_data.h"
+#include "examples/run_folder.h"
 #include "examples/trainer.h"
 
 namespace cudagrad {
@@ -35,16 +37,17 @@ const char* const kTrainUsage =
     "         --early-stopping PATIENCE --max-steps N --on-nan stop|skip\n"
     "  run:   --device auto|cpu|cuda --seed N --threads N (0: all cores)\n"
     "         --resume DIR (continue a run; --epochs, --max-steps, --early-stopping,\n"
-    "         --threads, --device, --cache-dir, --data, --on-nan may change)";
+    "         --threads, --device, --cache-dir, --data, --on-nan may change)\n"
+    "         --overwrite (replace the results of an earlier run in --out)";
 
 namespace {
 
 namespace fs = std::filesystem;
 
-// Sample data for a run without --data, kept in the run folder so a resumed
-// run finds the same images.
-std::string make_sample_data(const TrainConfig& config) {
-  const std::string dir = (fs::path(config.out) / "sample-data").string();
+// Sample data for a run without --data (config.data names its folder in
+// the run folder, so a resumed run finds the same images).
+void make_sample_data(const TrainConfig& config) {
+  const std::string& dir = config.data;
   if (fs::exists(fs::path(dir) / "HAM10000_metadata.csv")) {
     std::printf("no --data given: using the sample data in %s\n", dir.c_str());
   } else {
@@ -52,12 +55,21 @@ std::string make_sample_data(const TrainConfig& config) {
                 "layout, see 'cudagrad help sample-data') into %s\n",
                 config.sample_images, dir.c_str());
     std::fflush(stdout);
-    data::write_sample_dataset(dir, config.sample_images, config.seed);
+    data::write_sample_dataset(dir, config.sample_images, config.seed, config.threads);
   }
-  return dir;
 }
 
-int start_training(const Flags& user) {
+// Reads the dataset and makes the split once before the run folder exists,
+// so that every problem they reveal is an error naming the flag, with
+// nothing written yet. (run_training reads both again: cheap next to
+// training, and it keeps that function whole for --resume.)
+void check_data_before_run(const TrainConfig& config) {
+  const data::Dataset dataset = load_run_dataset(config, /*quiet=*/true);
+  check_training_data(dataset, config);
+  check_training_split(dataset, make_split(dataset, config), config);
+}
+
+int start_training(const Flags& user, bool overwrite) {
   Flags flags = user;
   if (user.count("--recipe")) {
     flags = apply_recipe(user.at("--recipe"), user);
@@ -71,9 +83,6 @@ int start_training(const Flags& user) {
     config.out = "runs/" + (config.recipe.empty() ? config.model : config.recipe);
     std::printf("no --out given: writing to %s\n", config.out.c_str());
   }
-  CG_CHECK(!fs::exists(fs::path(config.out) / "last.ckpt"),
-           config.out << " already holds a run (last.ckpt); continue it with --resume "
-                      << config.out << " or choose another --out");
   // Fail on a missing file or a wrong input size now, before any data is
   // generated or cached.
   CG_CHECK(config.data.empty() || fs::exists(config.data),
@@ -83,15 +92,22 @@ int start_training(const Flags& user) {
   if (config.device == "cuda") select_device("cuda", /*quiet=*/true);
   build_model(config, static_cast<int>(data::class_names(data::parse_label_mode(config.labels)).size()),
               0);
-  fs::create_directories(config.out);
-  if (config.data.empty()) {
-    config.data = make_sample_data(config);
+  const bool sample_data = config.data.empty();
+  if (sample_data) {
+    config.data = (fs::path(config.out) / "sample-data").string();
     if (config.cache_dir.empty()) config.cache_dir = (fs::path(config.out) / "cache").string();
+  } else {
+    check_data_before_run(config);
   }
   // Absolute paths, so the run can be resumed from any working directory.
   config.data = fs::absolute(config.data).string();
   if (!config.cache_dir.empty()) config.cache_dir = fs::absolute(config.cache_dir).string();
   if (!config.pretrained.empty()) config.pretrained = fs::absolute(config.pretrained).string();
+  // The folder is this run's from here on: no other process may write
+  // into it, and no earlier run's results are overwritten unasked.
+  const RunLock lock(config.out);
+  claim_run_folder(config.out, config_json(config), overwrite);
+  if (sample_data) make_sample_data(config);
   run_training(config, nullptr);
   return 0;
 }
@@ -99,7 +115,9 @@ int start_training(const Flags& user) {
 int resume_training(const Flags& user) {
   const std::string dir = user.at("--resume");
   const std::string path = (fs::path(dir) / "last.ckpt").string();
-  CG_CHECK(fs::exists(path), "--resume " << dir << ": no last.ckpt there");
+  if (!fs::is_directory(dir)) throw Error("--resume " + dir + ": no such folder");
+  const RunLock lock(dir);
+  if (!fs::exists(path)) throw Error("--resume " + dir + ": no last.ckpt there");
   const TrainingCheckpoint checkpoint = load_training_checkpoint(path);
   Flags flags = checkpoint.config_flags;
   const std::set<std::string> may_change{"--epochs",  "--max-steps", "--early-stopping",
@@ -121,8 +139,20 @@ int resume_training(const Flags& user) {
 }  // namespace
 
 int train_command(const Args& args) {
-  const Flags flags = parse_flags(args, train_flag_names());
-  return flags.count("--resume") ? resume_training(flags) : start_training(flags);
+  // --overwrite is a switch without a value, and not part of the run's
+  // settings (a resumed run does not inherit it).
+  Args rest;
+  bool overwrite = false;
+  for (const std::string& word : args) {
+    if (word == "--overwrite") overwrite = true;
+    else rest.push_back(word);
+  }
+  const Flags flags = parse_flags(rest, train_flag_names());
+  if (flags.count("--resume")) {
+    if (overwrite) throw Error("--overwrite: cannot be given with --resume (which keeps the run)");
+    return resume_training(flags);
+  }
+  return start_training(flags, overwrite);
 }
 
 }  // namespace cli

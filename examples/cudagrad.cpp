@@ -12,6 +12,7 @@
 #include "engine/error.h"
 #include "kernels/cpu/cpu.h"
 #include "examples/commands.h"
+#include "engine/signals.h"
 #include "examples/interrupt.h"
 
 namespace cudagrad {
@@ -20,19 +21,25 @@ namespace cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"sample-data", "write a synthetic dataset in the HAM10000 layout",
-       "--out DIR [--images 400] [--seed 0]", sample_data_command},
+       "--out DIR (new or empty) [--images 400] [--seed 0] [--threads N]", sample_data_command},
       {"train", "train a model; with no --data, on generated sample data",
        kTrainUsage, train_command},
       {"evaluate", "accuracy, balanced accuracy, per-class metrics, ROC-AUC, confusion matrix",
-       "--checkpoint FILE|DIR [--data PATH] [--split test|val|train|all] [--tta N] [--out eval.json]",
+       "--checkpoint FILE|DIR [--data PATH] [--split test|val|train|all] [--tta N] [--out eval.json]\n"
+       "  [--batch 32] [--layout auto|ham10000|isic2018|image-folder] [--skip-missing 0|1]\n"
+       "  [--cache-dir DIR] [--device auto|cpu|cuda] [--threads N]",
        evaluate_command},
       {"predict", "class probabilities for image files, one row each (ISIC layout)",
-       "--checkpoint FILE|DIR IMAGE|FOLDER... [--csv OUT] [--isic 0|1]", predict_command},
+       "--checkpoint FILE|DIR IMAGE|FOLDER... [--csv OUT|-] [--submission 0|1] [--batch 16]\n"
+       "  [--device auto|cpu|cuda] [--threads N]",
+       predict_command},
       {"gradcam", "a Grad-CAM heat map over an image",
-       "--checkpoint FILE|DIR --image IMG --out OUT.png [--layer NAME] [--class NAME]",
+       "--checkpoint FILE|DIR --image IMG --out OUT.png [--layer NAME] [--class NAME]\n"
+       "  [--device auto|cpu|cuda] [--threads N]",
        gradcam_command},
       {"report", "an HTML report of a run: curves, evaluation, confusion matrix, Grad-CAM",
-       "DIR [--split test] [--gradcam 8]", report_command},
+       "DIR [--gradcam 8] [--cache-dir DIR] [--device auto|cpu|cuda] [--threads N]",
+       report_command},
       {"summary", "a model's layers, output shapes, parameters and FLOPs",
        "--model NAME [--classes 7] [--input 224] [--width 1.0] [--head pooled|dense]",
        summary_command},
@@ -114,12 +121,15 @@ int main(int argc, char** argv) {
   // One line at a time even into a pipe or file, so stdout's lines and
   // stderr's progress lines stay in order in a log.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  // SIGINT/SIGTERM remove the temporary files being written before the
+  // program ends; training and caching record them instead and stop cleanly.
+  cudagrad::files::install_signal_handlers();
   try {
     return cudagrad::cli::run(argc, argv);
-  } catch (const cudagrad::cli::Interrupted& e) {
+  } catch (const cudagrad::files::Interrupted& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "cudagrad: %s\n", e.what());
-    return 130;
+    return cudagrad::files::exit_status_for_signal(e.signal());
   } catch (const std::filesystem::filesystem_error& e) {  // a folder that cannot be made, ...
     std::fflush(stdout);
     std::fprintf(stderr, "cudagrad: error: %s\n", e.what());

@@ -19,10 +19,17 @@ Device select_device(const std::string& wanted, bool quiet) {
   return device;
 }
 
+namespace {
+int g_threads_flag = 0;
+}  // namespace
+
 int set_cpu_threads(int threads) {
+  g_threads_flag = threads;
   if (threads > 0) omp_set_num_threads(threads);
   return omp_get_max_threads();
 }
+
+int threads_flag() { return g_threads_flag; }
 
 }  // namespace cli
 }  // namespace cudagrad

@@ -16,5 +16,8 @@ Device select_device(const std::string& wanted, bool quiet = false);
 // default, one per core) and returns the count in use.
 int set_cpu_threads(int threads);
 
+// The --threads value last given to set_cpu_threads (0: not given, or 0).
+int threads_flag();
+
 }  // namespace cli
 }  // namespace cudagrad

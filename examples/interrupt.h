@@ -1,31 +1,30 @@
-// Ctrl-C during training: the signal handler only sets a flag (about all a
-// handler may safely do); the training loop checks it after each step,
-// saves a checkpoint and stops with an Interrupted error. A second Ctrl-C
-// kills the program at once (the handler is installed one-shot).
+// Ctrl-C (SIGINT) or SIGTERM during training: the signal is only recorded
+// (engine/signals.h); the training loop checks after each step, saves a
+// checkpoint and throws Interrupted. The program then exits with 130 for
+// SIGINT and 143 for SIGTERM, as shells report a program the signal ended.
+// A second signal ends the program at once (temporaries removed; the last
+// checkpoint is whole, since it is written atomically).
 #pragma once
 #include <string>
 
-#include "engine/error.h"
+#include "engine/signals.h"
 
 namespace cudagrad {
 namespace cli {
 
-// While alive, SIGINT and SIGTERM set the flag instead of killing the program.
+// While alive, SIGINT and SIGTERM are recorded instead of ending the program.
 class InterruptHandler {
  public:
-  InterruptHandler();
-  ~InterruptHandler();
-  InterruptHandler(const InterruptHandler&) = delete;
-  InterruptHandler& operator=(const InterruptHandler&) = delete;
-  static bool requested();
+  static bool requested() { return files::signal_received() != 0; }
+
+ private:
+  files::SignalDeferral defer_;
 };
 
-// Thrown after the checkpoint is saved; main exits with status 130 (the
-// shell's code for a program stopped by Ctrl-C).
-class Interrupted : public Error {
- public:
-  explicit Interrupted(const std::string& what) : Error(what) {}
-};
+using Interrupted = files::Interrupted;
+
+// Thrown after the checkpoint is saved: "interrupted by SIGTERM <where>".
+[[noreturn]] void throw_interrupted(const std::string& where);
 
 }  // namespace cli
 }  // namespace cudagrad

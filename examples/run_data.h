@@ -22,11 +22,22 @@ data::Dataset load_run_dataset(const TrainConfig& config, bool quiet = false);
 // `config.folds`), stratified and grouped by lesion, from config.seed.
 data::Split make_split(const data::Dataset& dataset, const TrainConfig& config);
 
+// What a training run can check from its flags and the metadata alone, done
+// before the run folder is made (errors name the flag to change):
+//   every class of --labels has images (a model never learns one without);
+//   --folds is at most the number of lesions (a fold takes whole lesions);
+//   every part with a non-zero fraction, and each fold's val part, gets
+//   images, and the training part holds every class.
+void check_training_data(const data::Dataset& dataset, const TrainConfig& config);
+void check_training_split(const data::Dataset& dataset, const data::Split& split,
+                          const TrainConfig& config);
+
 // $XDG_CACHE_HOME/cudagrad, ~/.cache/cudagrad, or a folder in /tmp.
 std::string default_cache_dir();
 
 // The cache of every image at input x input, built on first use (with a
-// progress line on stderr).
+// progress line on stderr) by as many threads as the command's --threads
+// (set_cpu_threads; all cores when not given).
 data::ImageCache open_image_cache(const data::Dataset& dataset, const TrainConfig& config);
 
 // The readable cache indices of the samples in part `name` ("all": every sample).
@@ -36,8 +47,9 @@ std::vector<int64_t> part_indices(const data::ImageCache& cache, const data::Spl
 // "tutorial" (seed 003's mean and std) or "imagenet".
 data::Normalization normalization_named(const std::string& name);
 
-// A loader's background threads: half the cores, so the CPU kernels keep
-// the rest (at least one, at most four).
+// A loader's background threads: half the cores, or half of --threads when
+// it was given (set_cpu_threads), so the CPU kernels keep the rest; at most
+// four, and none (batches made inside the step) for --threads 1.
 int loader_threads();
 
 }  // namespace cli

@@ -8,9 +8,9 @@
 #include <memory>
 #include <sstream>
 
-#include "data/atomic_file.h"
 #include "data/class_weights.h"
 #include "data/loader.h"
+#include "engine/atomic_write.h"
 #include "engine/device.h"
 #include "engine/error.h"
 #include "examples/device_choice.h"
@@ -70,13 +70,6 @@ Tensor make_class_weights(const TrainConfig& c, const data::ImageCache& cache,
 const char* kMetricsHeader =
     "epoch,steps,train_loss,train_acc,val_loss,val_acc,val_balanced_acc,lr,seconds,images_per_s,"
     "data_wait\n";
-
-// Removes what a killed run may have left: "<file>.tmp.<pid>" beside the outputs.
-void remove_stale_temporaries(const std::string& dir) {
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.is_regular_file() && entry.path().filename().string().find(".tmp.") != std::string::npos)
-      fs::remove(entry.path());
-}
 
 // Everything one run holds while it trains.
 struct Run {
@@ -149,26 +142,37 @@ void print_epoch(const EpochResult& e, int epochs) {
   std::fflush(stdout);
 }
 
+// A resumed run must have something left to do. When it has not, the
+// message names the limit that ended it, the one flag that trains on.
+void require_something_to_continue(const TrainConfig& config, const TrainingState& s) {
+  std::string limit;
+  if (s.epoch >= config.epochs)
+    limit = "--epochs (it finished " + std::to_string(s.epoch) + " epochs; pass --epochs " +
+            std::to_string(s.epoch + 1) + " or more)";
+  else if (config.max_steps > 0 && s.global_step >= config.max_steps)
+    limit = "--max-steps (it ran " + std::to_string(s.global_step) + " steps; pass --max-steps " +
+            std::to_string(s.global_step + 1) + " or more)";
+  else if (config.early_stopping > 0 && s.best_epoch >= 0 &&
+           s.epochs_without_improvement >= config.early_stopping)
+    limit = "--early-stopping (no better validation loss for " +
+            std::to_string(s.epochs_without_improvement) + " epochs; pass a larger patience)";
+  if (!limit.empty())
+    throw Error("--resume " + config.out + ": nothing to continue: the run reached its " + limit);
+}
+
 }  // namespace
 
 void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
-  if (resume) {
-    const TrainingState& s = resume->state;
-    const bool patience_out = config.early_stopping > 0 && s.best_epoch >= 0 &&
-                              s.epochs_without_improvement >= config.early_stopping;
-    CG_CHECK(s.epoch < config.epochs && !patience_out &&
-                 (config.max_steps == 0 || s.global_step < config.max_steps),
-             "nothing to continue in " << config.out << ": it finished " << s.epoch
-                                       << " epochs (" << s.global_step << " steps"
-                                       << (patience_out ? ", stopped early" : "")
-                                       << "); pass a larger --epochs, --max-steps or "
-                                          "--early-stopping to train on");
-  }
+  if (resume) require_something_to_continue(config, resume->state);
+  // From here a signal is recorded, not fatal: a cache build stops at once
+  // and keeps nothing; in the epochs, the current step ends and last.ckpt is
+  // saved before the program exits.
+  InterruptHandler interrupt_handler;
   Run run;
   run.config = config;
   run.dir = config.out;
-  fs::create_directories(run.dir);
-  remove_stale_temporaries(run.dir);
+  // What a killed run may have left: "<file>.tmp.<pid>" beside the outputs.
+  files::remove_stale_temporaries(run.dir);
   set_cpu_threads(config.threads);
 
   // ---- data, split, model ------------------------------------------------------------
@@ -184,7 +188,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
     load_state(*run.model, resume->model, run.path("last.ckpt"));
     run.state = resume->state;
     run.state.finished = false;
-    data::write_file_atomically(run.path("splits.csv"), run.state.splits_csv);
+    files::write_file_atomically(run.path("splits.csv"), run.state.splits_csv);
   } else {
     if (!config.pretrained.empty()) load_pretrained(*run.model, config.pretrained);
     data::write_splits_csv(run.path("splits.csv"), dataset.samples, make_split(dataset, config));
@@ -203,7 +207,9 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
 
   const data::ImageCache cache = open_image_cache(dataset, config);
   const std::vector<int64_t> train = part_indices(cache, split, "train");
-  const std::vector<int64_t> val = part_indices(cache, split, "val");
+  // --split-fractions with a val fraction of 0 makes no val part.
+  const std::vector<int64_t> val =
+      split.part_index("val") >= 0 ? part_indices(cache, split, "val") : std::vector<int64_t>();
   CG_CHECK(!train.empty(), "the training part of the split is empty");
   run.class_weights = make_class_weights(config, cache, train, run.class_names, run.device);
 
@@ -234,7 +240,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   if (resume)
     load_optimizer_state(*run.optimizer, resume->optimizer, resume->optimizer_steps,
                          run.path("last.ckpt"));
-  data::write_file_atomically(run.path("config.json"), config_json(config));
+  files::write_file_atomically(run.path("config.json"), config_json(config));
   TrainingState& s = run.state;
   if (s.metrics_csv.empty()) s.metrics_csv = kMetricsHeader;
   if (resume)
@@ -246,7 +252,6 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   std::fflush(stdout);
 
   // ---- the epochs -------------------------------------------------------------------
-  InterruptHandler interrupt_handler;
   const int64_t batches = train_loader.batches_per_epoch();
   while (!s.finished) {
     const int64_t epoch = s.epoch;
@@ -287,7 +292,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
         s.seconds = elapsed;
         s.wait_seconds += train_loader.epoch_wait_seconds();
         run.save_checkpoint();
-        throw Interrupted("interrupted at epoch " + std::to_string(epoch + 1) + ", batch " +
+        throw_interrupted("at epoch " + std::to_string(epoch + 1) + ", batch " +
                           std::to_string(s.batch_in_epoch) + ": saved " + run.path("last.ckpt") +
                           "; continue with 'cudagrad train --resume " + run.dir + "'");
       }
@@ -347,14 +352,14 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
     const bool patience_out = config.early_stopping > 0 && !val.empty() &&
                               s.epochs_without_improvement >= config.early_stopping;
     s.finished = s.epoch >= config.epochs || patience_out || out_of_steps;
-    data::write_file_atomically(run.path("metrics.csv"), s.metrics_csv);
+    files::write_file_atomically(run.path("metrics.csv"), s.metrics_csv);
     run.save_checkpoint();
     if (patience_out)
       std::printf("early stopping: no better validation loss for %d epochs\n", config.early_stopping);
     if (out_of_steps)
       std::printf("stopped after %lld steps (--max-steps)\n", static_cast<long long>(s.global_step));
     if (InterruptHandler::requested() && !s.finished)  // Ctrl-C during validation
-      throw Interrupted("interrupted after epoch " + std::to_string(epoch + 1) + ": saved " +
+      throw_interrupted("after epoch " + std::to_string(epoch + 1) + ": saved " +
                         run.path("last.ckpt") + "; continue with 'cudagrad train --resume " +
                         run.dir + "'");
   }

@@ -17,19 +17,12 @@ using namespace cudagrad::data;
 
 namespace {
 
-// Every field is escaped and empty ones quoted, so a row holding one empty
-// field is not written as a blank line (which the parser skips). The BOM
-// keeps a byte-order mark that was part of the first header name from
-// being stripped as one on the second read.
+// Written with the writer cudagrad uses (csv_record). The BOM keeps a
+// byte-order mark that was part of the first header name from being
+// stripped as one on the second read.
 std::string write_back(const CsvTable& t) {
-  std::string out = "\xEF\xBB\xBF";
-  auto record = [&](const std::vector<std::string>& fields) {
-    for (size_t c = 0; c < fields.size(); ++c)
-      out += (c ? "," : "") + (fields[c].empty() ? "\"\"" : csv_escape(fields[c]));
-    out += "\n";
-  };
-  record(t.header);
-  for (const auto& row : t.rows) record(row);
+  std::string out = "\xEF\xBB\xBF" + csv_record(t.header);
+  for (const auto& row : t.rows) out += csv_record(row);
   return out;
 }
 

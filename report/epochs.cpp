@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
-#include "report/atomic_file.h"
 
 namespace cudagrad {
 namespace report {
@@ -91,7 +91,7 @@ std::vector<EpochRow> parse_epochs_csv(const std::string& text, const std::strin
 }
 
 std::vector<EpochRow> read_epochs_csv(const std::string& path) {
-  return parse_epochs_csv(read_file(path), path);
+  return parse_epochs_csv(files::read_file(path), path);
 }
 
 }  // namespace report

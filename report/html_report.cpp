@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
-#include "report/atomic_file.h"
 #include "report/png_chart.h"
 
 namespace cudagrad {
@@ -294,14 +294,14 @@ std::vector<std::string> write_html_report(const std::string& folder, const Repo
   CG_CHECK(!error, "cannot create the report folder " << folder << ": " << error.message());
   const std::string base = folder.empty() || folder.back() == '/' ? folder : folder + "/";
   std::vector<std::string> written = {base + "report.html"};
-  write_file_atomically(written[0], page(inputs, charts));
+  files::write_file_atomically(written[0], page(inputs, charts));
   const std::pair<const std::string*, const char*> files[] = {{&charts.curves, "curves.png"},
                                                               {&charts.confusion, "confusion.png"},
                                                               {&charts.classes, "classes.png"}};
   for (const auto& f : files)
     if (!f.first->empty()) {
       written.push_back(base + f.second);
-      write_file_atomically(written.back(), *f.first);
+      files::write_file_atomically(written.back(), *f.first);
     }
   return written;
 }

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
-#include "report/atomic_file.h"
 #include "report/metrics.h"
 
 namespace cudagrad {
@@ -227,12 +227,12 @@ void save_metrics_json(const std::string& path, const ClassificationMetrics& m,
   // Named: a loop over a temporary's members would dangle.
   const json::Value metrics = metrics_to_json(m);
   for (const auto& member : metrics.members()) out.set(member.first, member.second);
-  write_file_atomically(path, json::to_text(out));
+  files::write_file_atomically(path, json::to_text(out));
 }
 
 ClassificationMetrics load_metrics_json(const std::string& path) {
   try {
-    return metrics_from_json(json::parse(read_file(path), path));
+    return metrics_from_json(json::parse(files::read_file(path), path));
   } catch (const Error& e) {
     // Name the file in messages that come from deep inside the reader.
     const std::string what = e.what();

@@ -1,8 +1,8 @@
 // PNG files: encoding through stb_image_write, atomic writing, decoding.
 #include <climits>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
-#include "report/atomic_file.h"
 #include "report/png_chart.h"
 #include "report/stb_bridge.h"
 
@@ -42,7 +42,7 @@ std::string encode_jpeg(const Image& image, int quality) {
 }
 
 void write_png(const std::string& path, const Image& image) {
-  write_file_atomically(path, encode_png(image));
+  files::write_file_atomically(path, encode_png(image));
 }
 
 Image decode_png(const std::string& bytes, const std::string& source) {
@@ -56,7 +56,7 @@ Image decode_png(const std::string& bytes, const std::string& source) {
   return image;
 }
 
-Image read_png(const std::string& path) { return decode_png(read_file(path), path); }
+Image read_png(const std::string& path) { return decode_png(files::read_file(path), path); }
 
 }  // namespace report
 }  // namespace cudagrad

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 seed=${FUZZ_SEED:-1}
 jobs=${JOBS:-$(nproc)}
-targets=(fuzz_csv fuzz_safetensors fuzz_image)
+targets=(fuzz_csv fuzz_csv_roundtrip fuzz_safetensors fuzz_image)
 
 echo "== fuzz build (clang, ASan + UBSan + libFuzzer, CPU only)"
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

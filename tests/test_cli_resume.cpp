@@ -47,7 +47,10 @@ TEST_CASE("cli: train 2 epochs == train 1 epoch + resume 1 epoch, bitwise") {
   CHECK(run_cli("train --resume " + dir / "whole" + " --epochs 3 --lr 0.5", out) == 1);
   CHECK(out.find("--lr cannot change when resuming") != std::string::npos);
   CHECK(run_cli("train --resume " + dir / "missing", out) == 1);
-  CHECK(out.find("no last.ckpt") != std::string::npos);
+  CHECK(out == "cudagrad: error: --resume " + dir / "missing" + ": no such folder\n");
+  fs::create_directories(dir / "empty");
+  CHECK(run_cli("train --resume " + dir / "empty", out) == 1);
+  CHECK(out == "cudagrad: error: --resume " + dir / "empty" + ": no last.ckpt there\n");
 }
 
 TEST_CASE("cli: Ctrl-C saves last.ckpt after the current step, and resuming matches an uninterrupted run") {

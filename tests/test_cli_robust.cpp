@@ -167,16 +167,20 @@ TEST_CASE("cli: a checkpoint of another model or class count is refused, naming 
 }
 
 TEST_CASE("cli: a split that leaves a class without training images is a one-line error") {
-  // One mel image: with two folds it lands in fold 0, which --fold 0 makes
-  // the validation part, so training would never see a melanoma.
+  // One image of class rare: with two folds it lands in fold 0, which
+  // --fold 0 makes the validation part, so training would never see it.
+  // (Folders not named after HAM10000 codes: the classes are these three.)
   TempDir dir("cli_rare_class");
-  write_folder_dataset(dir.path() / "data", {"mel", "nv", "bkl"}, {1, 8, 8});
+  write_folder_dataset(dir.path() / "data", {"rare", "common", "other"}, {1, 8, 8});
   std::string out;
   const int status = run_cli("train " + tiny_model_flags() + " --epochs 1 --folds 2 --fold 0 " +
                                  "--data " + dir / "data" + " --out " + dir / "run" +
                                  " --cache-dir " + dir / "cache",
                              out);
   check_one_line_error(status, out,
-                       "cudagrad: error: the train part has no images of class mel (1 image, all "
-                       "in other parts)");
+                       "cudagrad: error: --folds 2 --fold 0: the train part has no images of "
+                       "class rare (1 image, all in other parts)");
+  // Found before the run folder or the cache was made.
+  CHECK_FALSE(fs::exists(dir / "run"));
+  CHECK_FALSE(fs::exists(dir / "cache"));
 }

@@ -49,13 +49,15 @@ TEST_CASE("cli: train writes config.json, splits.csv, metrics.csv and both check
   const cudagrad::NamedTensors best = cudagrad::load_safetensors(run + "/best.safetensors");
   CHECK(best.front().first == "conv1.weight");
   CHECK(best.back().first == "fc.bias");
-  // No temporary files are left behind.
+  // No temporary files are left behind, and the lock is gone.
   for (const auto& entry : fs::directory_iterator(run))
     CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
+  CHECK_FALSE(fs::exists(run + "/cudagrad.lock"));
   // The run folder is not overwritten by a second run.
   CHECK(run_cli("train --data " + shared_sample_data() + " " + tiny_model_flags() + " --out " + run,
                 out) == 1);
-  CHECK(out.find("already holds a run") != std::string::npos);
+  CHECK(out.find("holds another run (best.safetensors, last.ckpt, metrics.csv); continue it with "
+                 "--resume") != std::string::npos);
 }
 
 TEST_CASE("cli: train without --data generates sample data and says so") {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/atomic_write.h"
 #include "engine/error.h"
-#include "report/atomic_file.h"
 #include "report/html_report.h"
 #include "report/png_chart.h"
 #include "report_test_helpers.h"
@@ -16,6 +16,7 @@
 using namespace cudagrad::report;
 using cudagrad::Error;
 namespace json = cudagrad::json;
+namespace files = cudagrad::files;
 
 namespace {
 
@@ -161,7 +162,7 @@ TEST_CASE("html: write_html_report writes the page and the PNGs, and no temporar
   const Image confusion = read_png(folder + "/confusion.png");
   CHECK(confusion.pixels ==
         draw_confusion_heatmap(in.evaluation->confusion, in.evaluation->class_names).pixels);
-  CHECK(read_file(folder + "/report.html") == render_html_report(in));
+  CHECK(files::read_file(folder + "/report.html") == render_html_report(in));
   // A missing folder is created.
   const std::string nested = folder + "/new/run";
   CHECK(write_html_report(nested, ReportInputs{}) ==
@@ -176,21 +177,21 @@ TEST_CASE("html: write_html_report writes the page and the PNGs, and no temporar
 TEST_CASE("atomic files: replace whole, and a failed write leaves nothing behind") {
   const std::string folder = report_test::fresh_dir("atomic");
   const std::string path = folder + "/eval.json";
-  write_file_atomically(path, "first version, longer than the second");
-  write_file_atomically(path, "second");
-  CHECK(read_file(path) == "second");
+  files::write_file_atomically(path, "first version, longer than the second");
+  files::write_file_atomically(path, "second");
+  CHECK(files::read_file(path) == "second");
   CHECK(report_test::file_names_in(folder) == std::vector<std::string>{"eval.json"});
   // A folder that does not exist: an error naming the file.
-  CHECK_THROWS_WITH_AS(write_file_atomically(folder + "/no/such/eval.json", "x"),
-                       doctest::Contains(("cannot write " + folder + "/no/such/eval.json").c_str()),
+  CHECK_THROWS_WITH_AS(files::write_file_atomically(folder + "/no/such/eval.json", "x"),
+                       (folder + "/no/such/eval.json: cannot write (No such file or directory)").c_str(),
                        Error);
-  // A target that cannot be replaced (a non-empty folder is in the way):
-  // the temporary file is cleaned up.
+  // A target that must not be replaced (a folder is in the way): refused
+  // before a temporary is made.
   std::filesystem::create_directories(folder + "/taken/inside");
-  CHECK_THROWS_WITH_AS(write_file_atomically(folder + "/taken", "x"),
-                       doctest::Contains(("cannot replace " + folder + "/taken").c_str()), Error);
+  CHECK_THROWS_WITH_AS(files::write_file_atomically(folder + "/taken", "x"),
+                       doctest::Contains((folder + "/taken: is a folder").c_str()), Error);
   CHECK(report_test::file_names_in(folder) == std::vector<std::string>{"eval.json", "taken"});
-  CHECK_THROWS_WITH_AS(read_file(folder + "/absent.json"), doctest::Contains("absent.json"), Error);
+  CHECK_THROWS_WITH_AS(files::read_file(folder + "/absent.json"), doctest::Contains("absent.json"), Error);
 }
 
 TEST_CASE("eval.json: saved atomically with extra members, loaded back") {
@@ -200,7 +201,7 @@ TEST_CASE("eval.json: saved atomically with extra members, loaded back") {
   save_metrics_json(
       folder + "/eval.json", m,
       json::Value::object().set("checkpoint", "best.safetensors").set("split", "test"));
-  const std::string text = read_file(folder + "/eval.json");
+  const std::string text = files::read_file(folder + "/eval.json");
   CHECK(text.rfind("{\n  \"checkpoint\": \"best.safetensors\",\n  \"split\": \"test\",\n", 0) == 0);
   const ClassificationMetrics back = load_metrics_json(folder + "/eval.json");
   CHECK(back.accuracy == m.accuracy);

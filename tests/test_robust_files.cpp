@@ -9,13 +9,12 @@
 #include <csignal>
 
 #include "child_process.h"
-#include "data/atomic_file.h"
 #include "data/cache.h"
 #include "data/csv.h"
 #include "data/image.h"
 #include "data_test_util.h"
+#include "engine/atomic_write.h"
 #include "engine/safetensors.h"
-#include "report/atomic_file.h"
 
 using namespace cudagrad;
 using cudagrad_test::error_of;
@@ -61,11 +60,11 @@ TEST_CASE("files: a folder where a file belongs is an error saying so") {
   CHECK(error_of([&] { load_safetensors(dir); })
             .rfind(dir + ": not a regular file (a folder?); expected a safetensors file", 0) == 0);
   CHECK(contains(error_of([&] { data::ImageCache::open(dir); }), dir));
-  // Writing over a folder fails at the rename and leaves the folder as it was.
-  CHECK(contains(error_of([&] { save_safetensors(dir, {{"w", Tensor::zeros({4})}}); }),
-                 "Is a directory"));
-  CHECK(error_of([&] { data::write_file_atomically(dir, "x"); }) ==
-        dir + ": cannot replace (Is a directory)");
+  // Writing over a folder is refused before anything is written.
+  const std::string refused =
+      dir + ": is a folder; expected a regular file to write (or \"-\" for standard output)";
+  CHECK(error_of([&] { save_safetensors(dir, {{"w", Tensor::zeros({4})}}); }) == refused);
+  CHECK(error_of([&] { files::write_file_atomically(dir, "x"); }) == refused);
   CHECK(fs::is_directory(dir));
   CHECK(temporaries_in(t.path()) == 0);
 }
@@ -119,8 +118,8 @@ TEST_CASE("files: a full disk while writing leaves the old file whole and no tem
     std::function<void(const std::string&)> write;
   };
   const Writer writers[] = {
-      {"data.csv", [&](const std::string& p) { data::write_file_atomically(p, big); }},
-      {"report.html", [&](const std::string& p) { report::write_file_atomically(p, big); }},
+      {"data.csv", [&](const std::string& p) { files::write_file_atomically(p, big); }},
+      {"report.html", [&](const std::string& p) { files::write_file_atomically(p, big); }},
       {"model.safetensors",
        [&](const std::string& p) { save_safetensors(p, {{"w", Tensor::zeros({65536})}}); }},
       {"images.cgcache",
