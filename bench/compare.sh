@@ -52,7 +52,7 @@ else
   target_note="the $target target, the best this CPU runs"
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-report="### $(date -u +%Y-%m-%d) — $cpu, $(nproc) cores (${flags% }), $threads threads
+report="### $(date -u +%Y-%m-%d) — $cpu, $(getconf _NPROCESSORS_ONLN) cores (${flags% }), $threads threads
 Load average before / after: $load_before / $load_after (above the core count means other work shared the cores; both sides then run slower, and not equally).
 cudagrad $(git rev-parse --short HEAD) (g++ $(g++ -dumpversion), Eigen, OpenMP; $target_note) vs PyTorch $torch_version ($python).
 Training: forward + weighted cross-entropy + backward + Adam, 224x224, median of 5 steps after 2 warm-up, timed by the $clock clock$([ "$clock" = cpu ] && echo " (CPU time of all threads; img/s per CPU-second)" || true).
