@@ -86,6 +86,30 @@ TEST_CASE("cuda emulated: linear (tiled SGEMM)") { run_group("linear"); }
 TEST_CASE("cuda emulated: conv2d (implicit GEMM)") { run_group("conv2d"); }
 TEST_CASE("cuda emulated: depthwise conv2d") { run_group("depthwise_conv2d"); }
 
+// Grid-stride loops (blocks_for's launches) capped at one block: every such
+// loop over more than 256 elements (most of the checks' sizes) then runs
+// more than one iteration, so an index that is not advanced by the stride
+// fails here. The launch record confirms the cap was applied.
+TEST_CASE("cuda emulated: every group again with one block per grid-stride launch") {
+  simt::set_grid_stride_cap(1);
+  simt::start_recording();
+  for (const std::string& group : kernel_checks::groups()) {
+    CAPTURE(group);
+    run_group(group);
+  }
+  const std::vector<simt::LaunchRecord> launches = simt::stop_recording();
+  simt::set_grid_stride_cap(4096);
+  int grid_stride_launches = 0;
+  for (const simt::LaunchRecord& launch : launches) {
+    if (launch.kernel.find("fill_kernel") != std::string::npos ||
+        launch.kernel.find("sgd_step_kernel") != std::string::npos) {
+      ++grid_stride_launches;
+      CHECK(launch.grid[0] == 1);
+    }
+  }
+  CHECK(grid_stride_launches > 0);
+}
+
 TEST_CASE("cuda emulated: coverage of the kernel table, as the README reports it") {
   const std::vector<TableFunction> functions = kernel_functions();
   std::set<std::string> covered;

@@ -168,8 +168,9 @@ template <class LoadA, class LoadB, class Store>
 void gemm(int M, int N, int K, int groups, LoadA a, LoadB b, Store store) {
   if (M <= 0 || N <= 0 || groups <= 0) return;
   const dim3 grid((N + kGemmTileN - 1) / kGemmTileN, (M + kGemmTileM - 1) / kGemmTileM, groups);
-  auto kernel = gemm_kernel<LoadA, LoadB, Store>;
-  CG_LAUNCH(kernel, grid, kGemmThreads, 0, M, N, K, a, b, store);
+  auto gemm_tiled = gemm_kernel<LoadA, LoadB, Store>;
+  note_next_launch_flops(2.0 * M * N * K * groups);
+  CG_LAUNCH(gemm_tiled, grid, kGemmThreads, 0, M, N, K, a, b, store);
 }
 
 }  // namespace CUDAGRAD_CUDA_NAMESPACE
