@@ -110,6 +110,31 @@ TEST_CASE("cuda emulated: every group again with one block per grid-stride launc
   CHECK(grid_stride_launches > 0);
 }
 
+// The launch shapes the wave-efficiency work relies on, read from the launch
+// record: a GEMM with few output tiles and a long K is split over K.
+TEST_CASE("cuda emulated: a long-K GEMM is split over K into enough blocks") {
+  const LinearShape s{600, 20, 9};  // dW (9 x 20) = dY^T (9 x 600) * X: 1 tile, K 600
+  std::vector<float> x(600 * 20, 0.5f), dy(600 * 9, 0.25f);
+  float* dx = static_cast<float*>(emu.allocate(x.size() * 4));
+  float* ddy = static_cast<float*>(emu.allocate(dy.size() * 4));
+  float* dw = static_cast<float*>(emu.allocate(9 * 20 * 4));
+  emu.copy_from_host(dx, x.data(), x.size() * 4);
+  emu.copy_from_host(ddy, dy.data(), dy.size() * 4);
+  simt::start_recording();
+  emu.linear_backward_weight(s, dx, ddy, dw, nullptr);
+  const std::vector<simt::LaunchRecord> launches = simt::stop_recording();
+  std::vector<float> got(9 * 20);
+  emu.copy_to_host(got.data(), dw, got.size() * 4);
+  for (void* p : {static_cast<void*>(dx), static_cast<void*>(ddy), static_cast<void*>(dw)})
+    emu.deallocate(p);
+  REQUIRE(launches.size() == 2);
+  CHECK(launches[0].kernel == "gemm_split_k");
+  CHECK(launches[0].grid[2] == 2);  // 600 / 256: two slices of 304 and 296
+  CHECK(launches[0].flops == 2.0 * 9 * 20 * 600);
+  CHECK(launches[1].kernel == "gemm_split_sum");
+  for (float v : got) CHECK(v == 600 * 0.5f * 0.25f);  // exact: powers of two
+}
+
 TEST_CASE("cuda emulated: coverage of the kernel table, as the README reports it") {
   const std::vector<TableFunction> functions = kernel_functions();
   std::set<std::string> covered;

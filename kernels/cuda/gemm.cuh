@@ -43,10 +43,27 @@
 //   * where an operand offers load4 and is aligned, each thread fetches its
 //     share of a tile as one 16-byte float4 instead of 4 separate floats:
 //     a quarter of the load instructions for the same bytes.
+//
+// Split-K. A weight gradient is a GEMM with a small output and a huge K (the
+// batch's pixels): ResNet-18's first convolution has dW (64 x 147) =
+// dY (64 x 401408) * X_col^T, 3 output tiles, so 3 blocks would do all the
+// work on a GPU of 132 multiprocessors. When the tiles are fewer than
+// kGemmTargetBlocks and K is long, the launch splits K into S slices of
+// k_per_split (a multiple of the tile's 16):
+//   1. gemm_kernel, grid (tiles_n, tiles_m, groups * S): block z = g*S + s
+//      multiplies its tile over slice s only and writes the partial tile to
+//      partial[s][g][m][n] (a scratch buffer);
+//   2. gemm_split_sum_kernel, one thread per output element (grid-stride):
+//      sums the S partials in a fixed order and stores the result.
+// No atomics, so the result does not depend on the order blocks run in. The
+// partials cost S * M * N * 8 bytes of traffic against 2 * M * N * K FLOPs:
+// at least 256 of K per slice keeps that small (64 FLOPs per byte).
+//
 // Not done here, to keep it readable: double-buffered tiles that overlap
-// loads with math, and splitting a long K over several blocks.
+// loads with math.
 #pragma once
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/scratch.cuh"
 
 namespace cudagrad {
 namespace CUDAGRAD_CUDA_NAMESPACE {
@@ -116,23 +133,32 @@ __device__ __forceinline__ void load_tile(const Load& op, int g, int x0, int X, 
   }
 }
 
+// Enough blocks for two per SM of an H100 (132 SMs); a slice of K at least this long.
+constexpr int kGemmTargetBlocks = 264;
+constexpr int kGemmMinSplitK = 256;
+
+// Block z covers group z / splits and the slice [k_begin, k_end) of K with
+// k_begin = (z % splits) * k_per_split; splits == 1 is the whole of K.
 template <class LoadA, class LoadB, class Store>
 __global__ void __launch_bounds__(kGemmThreads)
-    gemm_kernel(int M, int N, int K, LoadA a, LoadB b, Store store) {
+    gemm_kernel(int M, int N, int K, int splits, int k_per_split, LoadA a, LoadB b,
+                Store store) {
   // Tiles in shared memory, both with k first: As[k][m], Bs[k][n].
   __shared__ float As[kGemmTileK][kGemmTileM];
   __shared__ float Bs[kGemmTileK][kGemmTileN];
 
-  const int g = blockIdx.z;
+  const int g = blockIdx.z / splits;
+  const int k_begin = blockIdx.z % splits * k_per_split;
+  const int k_end = min(K, k_begin + k_per_split);
   const int tile_m = blockIdx.y * kGemmTileM, tile_n = blockIdx.x * kGemmTileN;
   const int t = threadIdx.x;
   const int tx = t % kGemmThreadsN, ty = t / kGemmThreadsN;
 
   float acc[kGemmThreadM][kGemmThreadN] = {};
-  for (int k0 = 0; k0 < K; k0 += kGemmTileK) {
-    // 1. Load the tiles.
-    load_tile<true>(a, g, tile_m, M, k0, K, As, t);
-    load_tile<false>(b, g, tile_n, N, k0, K, Bs, t);
+  for (int k0 = k_begin; k0 < k_end; k0 += kGemmTileK) {
+    // 1. Load the tiles (zero past the slice's end).
+    load_tile<true>(a, g, tile_m, M, k0, k_end, As, t);
+    load_tile<false>(b, g, tile_n, N, k0, k_end, Bs, t);
     __syncthreads();
 
     // 2. Multiply: a 4 x 4 outer product per step of k, from registers.
@@ -163,14 +189,69 @@ __global__ void __launch_bounds__(kGemmThreads)
   }
 }
 
-// Launches gemm_kernel for `groups` independent M x N x K products.
+// The store of a split-K slice: partial[s][g][m][n], s = blockIdx.z % splits.
+struct PartialStore {
+  float* partial;  // (splits, groups, M, N)
+  int M, N, groups, splits;
+  __device__ void operator()(int g, int m, int n, float value) const {
+    const int s = blockIdx.z % splits;
+    partial[((static_cast<int64_t>(s) * groups + g) * M + m) * N + n] = value;
+  }
+};
+
+//   C[g, m, n] = sum over s of partial[s][g][m][n], then stored
+// partial (splits, groups, M, N)
+template <class Store>
+__global__ void gemm_split_sum_kernel(int M, int N, int groups, int splits, const float* partial,
+                                      Store store) {
+  const int64_t total = static_cast<int64_t>(groups) * M * N;
+  for (int64_t i = first_index(); i < total; i += grid_stride()) {
+    float sum = 0.0f;
+    for (int s = 0; s < splits; ++s) sum += partial[s * total + i];
+    const int n = static_cast<int>(i % N);
+    const int64_t gm = i / N;
+    store(static_cast<int>(gm / M), static_cast<int>(gm % M), n, sum);
+  }
+}
+
+// How many slices to cut K into: enough for kGemmTargetBlocks blocks, but
+// none shorter than kGemmMinSplitK. 1 when the tiles alone fill the GPU.
+inline int gemm_splits(int64_t tiles, int K) {
+  if (tiles >= kGemmTargetBlocks) return 1;
+  const int64_t wanted = (kGemmTargetBlocks + tiles - 1) / tiles;
+  const int64_t most = K / kGemmMinSplitK;
+  return static_cast<int>(wanted < most ? wanted : (most > 1 ? most : 1));
+}
+
+// Launches gemm_kernel for `groups` independent M x N x K products; split
+// over K (with the sum launch after it) when the output has too few tiles.
 template <class LoadA, class LoadB, class Store>
 void gemm(int M, int N, int K, int groups, LoadA a, LoadB b, Store store) {
   if (M <= 0 || N <= 0 || groups <= 0) return;
-  const dim3 grid((N + kGemmTileN - 1) / kGemmTileN, (M + kGemmTileM - 1) / kGemmTileM, groups);
-  auto gemm_tiled = gemm_kernel<LoadA, LoadB, Store>;
-  note_next_launch_flops(2.0 * M * N * K * groups);
-  CG_LAUNCH(gemm_tiled, grid, kGemmThreads, 0, M, N, K, a, b, store);
+  const int tiles_n = (N + kGemmTileN - 1) / kGemmTileN, tiles_m = (M + kGemmTileM - 1) / kGemmTileM;
+  const double flops = 2.0 * M * N * K * groups;
+  const int splits = gemm_splits(int64_t{tiles_n} * tiles_m * groups, K);
+  if (splits == 1) {
+    auto gemm_tiled = gemm_kernel<LoadA, LoadB, Store>;
+    note_next_launch_flops(flops);
+    CG_LAUNCH(gemm_tiled, dim3(tiles_n, tiles_m, groups), kGemmThreads, 0, M, N, K, 1, K, a, b,
+              store);
+    return;
+  }
+  // Slices of a whole number of k-tiles, so float4 loads stay aligned.
+  int k_per_split = (K + splits - 1) / splits;
+  k_per_split = (k_per_split + kGemmTileK - 1) / kGemmTileK * kGemmTileK;
+  const int used_splits = (K + k_per_split - 1) / k_per_split;  // none left empty
+  Scratch partial(static_cast<size_t>(used_splits) * groups * M * N);
+  auto gemm_split_k = gemm_kernel<LoadA, LoadB, PartialStore>;
+  note_next_launch_flops(flops);
+  CG_LAUNCH(gemm_split_k, dim3(tiles_n, tiles_m, groups * used_splits), kGemmThreads, 0, M, N, K,
+            used_splits, k_per_split, a, b,
+            PartialStore{partial.data(), M, N, groups, used_splits});
+  const int64_t outputs = static_cast<int64_t>(groups) * M * N;
+  auto gemm_split_sum = gemm_split_sum_kernel<Store>;
+  CG_LAUNCH(gemm_split_sum, blocks_for(outputs, kGemmThreads), kGemmThreads, 0, M, N, groups,
+            used_splits, partial.data(), store);
 }
 
 }  // namespace CUDAGRAD_CUDA_NAMESPACE
