@@ -429,8 +429,11 @@ void check_global_avg_pool() {
 
 // ---- batch normalization ----------------------------------------------------------------------
 void check_batch_norm() {
+  // The last two have channels long enough to be cut over several blocks
+  // (batch_norm.cu): 2 and 3 chunks per channel, each starting mid-plane.
   for (const BatchNormShape& s : {BatchNormShape{2, 3, 5, 4}, BatchNormShape{1, 5, 3, 7},
-                                  BatchNormShape{4, 2, 1, 1}, BatchNormShape{3, 2, 17, 11}}) {
+                                  BatchNormShape{4, 2, 1, 1}, BatchNormShape{3, 2, 17, 11},
+                                  BatchNormShape{5, 3, 23, 37}, BatchNormShape{3, 2, 47, 50}}) {
     const size_t n = size_t(s.N) * s.C * s.H * s.W;
     auto x = random_vector(n, 40, 3.f), dy = random_vector(n, 41);
     for (float& v : x) v += 2.f;  // a mean far from zero

@@ -135,6 +135,34 @@ TEST_CASE("cuda emulated: a long-K GEMM is split over K into enough blocks") {
   for (float v : got) CHECK(v == 600 * 0.5f * 0.25f);  // exact: powers of two
 }
 
+// Batch norm cuts a channel over several blocks when the channels alone
+// would leave the GPU idle: counted from the launch record without running
+// (the kernels' values are checked by the batch_norm group above).
+TEST_CASE("cuda emulated: batch norm launches enough blocks for ResNet's first layer") {
+  struct Case {
+    BatchNormShape shape;
+    unsigned blocks_x, blocks_y;
+  };
+  // 64 channels of 32*112*112: 5 chunks each; 512 channels: one block each.
+  // The test shape {5, 3, 23, 37}: 4255 values, 2 chunks of at least 2048.
+  for (const Case& c : {Case{{32, 64, 112, 112}, 64, 5}, Case{{32, 512, 7, 7}, 512, 1},
+                        Case{{5, 3, 23, 37}, 3, 2}}) {
+    CAPTURE(c.shape.C);
+    simt::start_recording(/*run_kernels=*/false);
+    emu.batch_norm_forward_train(c.shape, nullptr, nullptr, nullptr, 1e-5f, 0.1f, nullptr,
+                                 nullptr, nullptr, nullptr, nullptr);
+    emu.batch_norm_backward(c.shape, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                            nullptr);
+    const std::vector<simt::LaunchRecord> launches = simt::stop_recording();
+    const size_t per_pass = c.blocks_y == 1 ? 1 : 2;  // one kernel, or stats then apply
+    REQUIRE(launches.size() == 2 * per_pass);
+    for (const simt::LaunchRecord& l : launches) {
+      CHECK(l.grid[0] == c.blocks_x);
+      CHECK(l.grid[1] == c.blocks_y);
+    }
+  }
+}
+
 TEST_CASE("cuda emulated: coverage of the kernel table, as the README reports it") {
   const std::vector<TableFunction> functions = kernel_functions();
   std::set<std::string> covered;
