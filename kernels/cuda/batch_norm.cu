@@ -379,12 +379,13 @@ void batch_norm_forward_eval(const BatchNormShape& s, const float* x, const floa
   if (n == 0) return;
   if (n < (int64_t{1} << 31)) {
     auto batch_norm_forward_eval_i32 = batch_norm_forward_eval_kernel<int32_t>;
-    CG_LAUNCH(batch_norm_forward_eval_i32, blocks_for(n, kThreads), kThreads, 0, static_cast<int32_t>(n), s.C,
-              static_cast<int32_t>(HW), x, gamma, beta, running_mean, running_var, eps, y);
+    CG_LAUNCH(batch_norm_forward_eval_i32, blocks_for(n, kThreads), kThreads, 0,
+              static_cast<int32_t>(n), s.C, static_cast<int32_t>(HW), x, gamma, beta,
+              running_mean, running_var, eps, y);
   } else {
     auto batch_norm_forward_eval_i64 = batch_norm_forward_eval_kernel<int64_t>;
-    CG_LAUNCH(batch_norm_forward_eval_i64, blocks_for(n, kThreads), kThreads, 0, n, s.C, HW, x, gamma, beta,
-              running_mean, running_var, eps, y);
+    CG_LAUNCH(batch_norm_forward_eval_i64, blocks_for(n, kThreads), kThreads, 0, n, s.C, HW, x,
+              gamma, beta, running_mean, running_var, eps, y);
   }
 }
 
