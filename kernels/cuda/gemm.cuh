@@ -9,6 +9,7 @@
 // An operand is any type with
 //   static constexpr bool k_contiguous;        // is A(m, k+1) next to A(m, k)?
 //   static constexpr bool has_load4;           // does it offer the float4 load below?
+//   static constexpr bool has_parts;           // is it gathered through parts (below)?
 //   __device__ float operator()(int g, int row, int col) const;   // A(m, k) or B(k, n)
 // and the output any type with
 //   __device__ void operator()(int g, int m, int n, float value) const;
@@ -21,6 +22,19 @@
 // load4 returns 4 consecutive values along the contiguous index (k when
 // k_contiguous, else m for A or n for B), starting at a multiple of 4; the
 // kernel asks only for groups that lie wholly inside the matrix.
+//
+// A gathered operand (the implicit GEMM's image patches) offers its index
+// arithmetic in two parts instead of operator() (has_parts = true), so
+// that the divisions that take a flat index apart are not repeated for
+// every element:
+//   struct XPart; __device__ XPart x_part(int g, int x) const;  // x: m of A, n of B
+//   struct KPart; __device__ KPart k_part(int g, int k) const;
+//   __device__ KPart next_k(KPart) const;                       // the part of k + 1
+//   __device__ float at(const XPart&, const KPart&) const;      // the element
+// A thread's x indices stay the same through the whole K loop, so the
+// kernel takes their parts once; per tile it takes one k part per thread
+// and reaches the next ones with next_k, which only adds and wraps (for a
+// convolution's (ci, kh, kw): kw + 1, carrying into kh and ci).
 //
 // Launch: blocks of 256 threads, grid (ceil(N / 64), ceil(M / 64), groups).
 // Each block computes one 64 x 64 tile of C, walking K in steps of 16:
@@ -37,6 +51,8 @@
 //   * a thread's outputs are interleaved (rows ty, ty + 16, ...; columns
 //     tx, tx + 16, ...), so the 16 threads of a half-warp read 16 consecutive
 //     shared floats (no bank conflicts) and store 16 consecutive floats of C;
+//   * shared tiles have rows of 65 floats (kGemmTileRow, below), so that the
+//     loads that transpose (along k) do not all hit one bank;
 //   * the tile loads put consecutive threads on consecutive addresses of
 //     whichever dimension is contiguous in memory (k_contiguous), so global
 //     loads are coalesced for both row-major and transposed operands.
@@ -74,6 +90,12 @@ constexpr int kGemmThreadsM = kGemmTileM / kGemmThreadM;  // 16 threads down the
 constexpr int kGemmThreadsN = kGemmTileN / kGemmThreadN;  // 16 threads across
 constexpr int kGemmThreads = kGemmThreadsM * kGemmThreadsN;  // 256
 static_assert(kGemmTileM == kGemmTileN, "load_tile copies both operands' tiles the same way");
+// A shared tile's row: 64 values and one of padding. A load along k (an
+// operand contiguous in k) has the 16 threads of a half-warp write one
+// column of the tile, 16 rows apart: with rows of 64 floats (a multiple of
+// the 32 banks) all 16 stores hit one bank and run one after the other;
+// with rows of 65 they fall in 16 different banks.
+constexpr int kGemmTileRow = kGemmTileM + 1;
 static_assert(kGemmTileK * kGemmTileM == 4 * kGemmThreads, "one float4 per thread per tile");
 
 // Element (x, k) of an operand's tile: x is m for A, read a(g, m, k); n for B, read b(g, k, n).
@@ -94,12 +116,12 @@ __device__ __forceinline__ float4 operand_at4(const Load& op, int g, int x, int 
   }
 }
 
-// Copies the operand's tile of rows x0.. (of X) and k0.. (of K) into
-// tile[k][x], zero outside the matrix. Consecutive threads take consecutive
-// addresses along the operand's contiguous index, so the loads coalesce.
+// load_tile for an operand read element by element (operator()), or as
+// float4 groups where it offers them.
 template <bool is_a, class Load>
-__device__ __forceinline__ void load_tile(const Load& op, int g, int x0, int X, int k0, int K,
-                                          float (&tile)[kGemmTileK][kGemmTileM], int t) {
+__device__ __forceinline__ void load_tile_elements(const Load& op, int g, int x0, int X, int k0,
+                                                   int K, float (&tile)[kGemmTileK][kGemmTileRow],
+                                                   int t) {
   constexpr bool along_k = Load::k_contiguous;
   if constexpr (Load::has_load4) {
     if (op.aligned4()) {
@@ -133,6 +155,69 @@ __device__ __forceinline__ void load_tile(const Load& op, int g, int x0, int X, 
   }
 }
 
+// The parts of the x indices that thread t loads in every tile (see
+// load_tile): one, t % 64, when the operand is not contiguous along k; else
+// four, t / 16 + 16 i. An operand without parts gets an empty placeholder.
+template <class Load, bool = Load::has_parts>
+struct XParts {
+  struct Part {};
+  Part part[1];
+};
+template <class Load>
+struct XParts<Load, true> {
+  static constexpr int count = Load::k_contiguous ? kGemmTileM * kGemmTileK / kGemmThreads : 1;
+  typename Load::XPart part[count];
+};
+template <class Load>
+__device__ __forceinline__ XParts<Load> prepare_x_parts(const Load& op, int g, int x0, int X,
+                                                        int t) {
+  XParts<Load> parts{};
+  if constexpr (Load::has_parts) {
+    for (int i = 0; i < XParts<Load>::count; ++i) {
+      const int x = Load::k_contiguous ? t / kGemmTileK + i * (kGemmThreads / kGemmTileK)
+                                       : t % kGemmTileM;
+      if (x0 + x < X) parts.part[i] = op.x_part(g, x0 + x);
+    }
+  }
+  return parts;
+}
+
+// Copies the operand's tile of rows x0.. (of X) and k0.. (of K) into
+// tile[k][x], zero outside the matrix. Consecutive threads take consecutive
+// addresses along the operand's contiguous index, so the loads coalesce.
+template <bool is_a, class Load>
+__device__ __forceinline__ void load_tile(const Load& op, const XParts<Load>& xs, int g, int x0,
+                                          int X, int k0, int K,
+                                          float (&tile)[kGemmTileK][kGemmTileRow], int t) {
+  constexpr bool along_k = Load::k_contiguous;
+  if constexpr (Load::has_parts) {
+    if constexpr (along_k) {
+      // Thread t: one k (t % 16), so one k part per tile, and four x's (parts from xs).
+      const int k = t % kGemmTileK;
+      const bool k_inside = k0 + k < K;
+      typename Load::KPart kp{};
+      if (k_inside) kp = op.k_part(g, k0 + k);
+      for (int i = 0; i < XParts<Load>::count; ++i) {
+        const int x = t / kGemmTileK + i * (kGemmThreads / kGemmTileK);
+        tile[k][x] = k_inside && x0 + x < X ? op.at(xs.part[i], kp) : 0.0f;
+      }
+    } else {
+      // Thread t: one x (t % 64) and four consecutive k's, the first taken
+      // apart once, the others reached with next_k.
+      const int x = t % kGemmTileM, k = t / kGemmTileM * 4;
+      const bool x_inside = x0 + x < X;
+      typename Load::KPart kp{};
+      if (k0 + k < K) kp = op.k_part(g, k0 + k);
+      for (int i = 0; i < 4; ++i) {
+        tile[k + i][x] = x_inside && k0 + k + i < K ? op.at(xs.part[0], kp) : 0.0f;
+        kp = op.next_k(kp);
+      }
+    }
+  } else {
+    load_tile_elements<is_a>(op, g, x0, X, k0, K, tile, t);
+  }
+}
+
 // Enough blocks for two per SM of an H100 (132 SMs); a slice of K at least this long.
 constexpr int kGemmTargetBlocks = 264;
 constexpr int kGemmMinSplitK = 256;
@@ -144,8 +229,8 @@ __global__ void __launch_bounds__(kGemmThreads)
     gemm_kernel(int M, int N, int K, int splits, int k_per_split, LoadA a, LoadB b,
                 Store store) {
   // Tiles in shared memory, both with k first: As[k][m], Bs[k][n].
-  __shared__ float As[kGemmTileK][kGemmTileM];
-  __shared__ float Bs[kGemmTileK][kGemmTileN];
+  __shared__ float As[kGemmTileK][kGemmTileRow];
+  __shared__ float Bs[kGemmTileK][kGemmTileRow];
 
   const int g = blockIdx.z / splits;
   const int k_begin = blockIdx.z % splits * k_per_split;
@@ -154,11 +239,15 @@ __global__ void __launch_bounds__(kGemmThreads)
   const int t = threadIdx.x;
   const int tx = t % kGemmThreadsN, ty = t / kGemmThreadsN;
 
+  // The parts of this thread's rows of A and columns of B, taken apart once.
+  const XParts<LoadA> a_rows = prepare_x_parts(a, g, tile_m, M, t);
+  const XParts<LoadB> b_columns = prepare_x_parts(b, g, tile_n, N, t);
+
   float acc[kGemmThreadM][kGemmThreadN] = {};
   for (int k0 = k_begin; k0 < k_end; k0 += kGemmTileK) {
     // 1. Load the tiles (zero past the slice's end).
-    load_tile<true>(a, g, tile_m, M, k0, k_end, As, t);
-    load_tile<false>(b, g, tile_n, N, k0, k_end, Bs, t);
+    load_tile<true>(a, a_rows, g, tile_m, M, k0, k_end, As, t);
+    load_tile<false>(b, b_columns, g, tile_n, N, k0, k_end, Bs, t);
     __syncthreads();
 
     // 2. Multiply: a 4 x 4 outer product per step of k, from registers.
