@@ -189,6 +189,7 @@ template <bool is_a, class Load>
 __device__ __forceinline__ void load_tile(const Load& op, const XParts<Load>& xs, int g, int x0,
                                           int X, int k0, int K,
                                           float (&tile)[kGemmTileK][kGemmTileRow], int t) {
+  static_assert(!(Load::has_parts && Load::has_load4), "a gathered operand has no float4 rows");
   constexpr bool along_k = Load::k_contiguous;
   if constexpr (Load::has_parts) {
     if constexpr (along_k) {
