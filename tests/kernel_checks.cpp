@@ -694,6 +694,9 @@ void check_depthwise_conv2d() {
       {2, 2, 5, 9, 2, 5, 1, 2, 2},
       {1, 7, 1, 1, 7, 3, 1, 1, 7},
       {1, 2, 19, 18, 2, 3, 1, 1, 2},  // more than one 16 x 16 output tile
+      // 3x3 with 4800 output pixels per channel: the weight gradient's
+      // chunks (depthwise_conv2d.cu) cut each channel in two, mid-plane.
+      {2, 3, 48, 50, 3, 3, 1, 1, 3},
   };
   for (const ConvCase& c : cases) compare_conv(c, true, true);
   compare_conv(cases[1], true, false);
