@@ -27,11 +27,16 @@ int run(int argc, char** argv) {
   int batch = 0, warmup = 3, steps = 10;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--model") model_name = value;
-    else if (flag == "--batch") batch = std::atoi(value.c_str());
-    else if (flag == "--warmup") warmup = std::atoi(value.c_str());
-    else if (flag == "--steps") steps = std::atoi(value.c_str());
-    else CG_FAIL("unknown option " << flag);
+    if (flag == "--model")
+      model_name = value;
+    else if (flag == "--batch")
+      batch = std::atoi(value.c_str());
+    else if (flag == "--warmup")
+      warmup = std::atoi(value.c_str());
+    else if (flag == "--steps")
+      steps = std::atoi(value.c_str());
+    else
+      CG_FAIL("unknown option " << flag);
   }
   CG_CHECK(!model_name.empty() && batch > 0 && steps > 0,
            "usage: gpu_train_throughput --model NAME --batch N [--steps N] [--warmup N]");
@@ -43,9 +48,9 @@ int run(int argc, char** argv) {
   Generator gen(0);
   auto model = make_model(model_name, classes, gen);
   model->to_device(gpu);
-  Tensor weights = Tensor::from_vector({1.5719f, 1.0f, 0.4677f, 4.4696f, 0.4618f, 0.0767f, 3.6197f},
-                                       {classes})
-                       .to(gpu);
+  Tensor weights =
+      Tensor::from_vector({1.5719f, 1.0f, 0.4677f, 4.4696f, 0.4618f, 0.0767f, 3.6197f}, {classes})
+          .to(gpu);
   Adam optimizer(model->parameters(), 1e-4f);
   Tensor x = Tensor::randn({batch, 3, 224, 224}, gen).to(gpu);
   std::vector<int32_t> y(batch);
@@ -64,7 +69,8 @@ int run(int argc, char** argv) {
   for (int i = 0; i < steps; ++i) {
     const auto start = std::chrono::steady_clock::now();
     step();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
   std::printf("model=%s batch=%d train_img_s=%.1f device=\"%s\"\n", model_name.c_str(), batch,

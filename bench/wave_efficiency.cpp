@@ -33,8 +33,8 @@ namespace {
 
 using namespace cudagrad;
 
-constexpr int kSMs = 132;               // H100 SXM
-constexpr double kBigLaunch = 100e6;    // FLOPs
+constexpr int kSMs = 132;             // H100 SXM
+constexpr double kBigLaunch = 100e6;  // FLOPs
 
 struct Row {
   std::string model, op, shape, kernel;
@@ -80,9 +80,10 @@ int run(int argc, char** argv) {
     }
   }
   simt::set_checks(simt::Checks{false, false, false});  // nothing runs; no shadow memory
-  std::printf("launches of one training step, batch 32, 224x224, 7 classes, against %d SMs "
-              "(H100 SXM); '<' marks a launch over 100 MFLOP with fewer blocks than SMs\n\n",
-              kSMs);
+  std::printf(
+      "launches of one training step, batch 32, 224x224, 7 classes, against %d SMs "
+      "(H100 SXM); '<' marks a launch over 100 MFLOP with fewer blocks than SMs\n\n",
+      kSMs);
   std::printf("%-9s %-32s %-30s %6s %-34s %8s %7s %9s %6s\n", "model", "op", "shape", "layers",
               "kernel", "blocks", "threads", "MFLOP", "waves");
   int big = 0, big_small = 0, layers_big = 0, layers_big_small = 0;
@@ -95,14 +96,14 @@ int run(int argc, char** argv) {
       layers_big_small += is_big && is_small ? r.layers : 0;
       if (small_only && !(is_big && is_small)) continue;
       std::printf("%-9s %-32s %-30s %6d %-34s %8llu %7u %9.1f %6.2f %s\n", r.model.c_str(),
-                  r.op.c_str(), r.shape.c_str(), r.layers, r.kernel.substr(0, 34).c_str(),
-                  r.blocks, r.threads, r.flops / 1e6, double(r.blocks) / kSMs,
-                  is_big && is_small ? "<" : "");
+                  r.op.c_str(), r.shape.c_str(), r.layers, r.kernel.substr(0, 34).c_str(), r.blocks,
+                  r.threads, r.flops / 1e6, double(r.blocks) / kSMs, is_big && is_small ? "<" : "");
     }
   }
-  std::printf("\nlaunches over 100 MFLOP: %d distinct (%d counting repeated layers); "
-              "with fewer than %d blocks: %d distinct (%d counting repeated layers)\n",
-              big, layers_big, kSMs, big_small, layers_big_small);
+  std::printf(
+      "\nlaunches over 100 MFLOP: %d distinct (%d counting repeated layers); "
+      "with fewer than %d blocks: %d distinct (%d counting repeated layers)\n",
+      big, layers_big, kSMs, big_small, layers_big_small);
   return 0;
 }
 

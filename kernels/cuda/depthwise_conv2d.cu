@@ -203,7 +203,9 @@ __global__ void depthwise_backward_weight_sum_kernel(int C, int taps, int chunks
   for (int64_t i = first_index(); i < static_cast<int64_t>(C) * taps; i += grid_stride()) {
     const int c = static_cast<int>(i / taps), t = static_cast<int>(i % taps);
     float sum = 0.0f;
-    for (int b = 0; b < chunks; ++b) sum += partial[(static_cast<int64_t>(c) * chunks + b) * taps + t];
+    for (int b = 0; b < chunks; ++b) {
+      sum += partial[(static_cast<int64_t>(c) * chunks + b) * taps + t];
+    }
     if (t < taps - 1) {
       dw[static_cast<int64_t>(c) * (taps - 1) + t] = sum;
     } else if (db) {

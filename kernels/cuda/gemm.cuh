@@ -318,7 +318,8 @@ inline int gemm_splits(int64_t tiles, int K) {
 template <class LoadA, class LoadB, class Store>
 void gemm(int M, int N, int K, int groups, LoadA a, LoadB b, Store store) {
   if (M <= 0 || N <= 0 || groups <= 0) return;
-  const int tiles_n = (N + kGemmTileN - 1) / kGemmTileN, tiles_m = (M + kGemmTileM - 1) / kGemmTileM;
+  const int tiles_n = (N + kGemmTileN - 1) / kGemmTileN;
+  const int tiles_m = (M + kGemmTileM - 1) / kGemmTileM;
   const double flops = 2.0 * M * N * K * groups;
   const int splits = gemm_splits(int64_t{tiles_n} * tiles_m * groups, K);
   if (splits == 1) {

@@ -244,7 +244,9 @@ __attribute__((no_sanitize_address)) void poison_bytes(char* begin, char* end) {
   for (volatile char* p = begin; p < end; ++p) *p = static_cast<char>(0xFF);
 }
 void poison_shared_memory(Block& b) {
-  if (__start_cg_simt_shared != nullptr) poison_bytes(__start_cg_simt_shared, __stop_cg_simt_shared);
+  if (__start_cg_simt_shared != nullptr) {
+    poison_bytes(__start_cg_simt_shared, __stop_cg_simt_shared);
+  }
   char* dynamic = reinterpret_cast<char*>(b.shared.data());
   std::memset(dynamic, 0xFF, b.shared.size() * sizeof(float4));
 }
@@ -529,7 +531,8 @@ void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared_b
     run_block(b);
     if (!b.error.empty()) {
       set_error(cudaErrorLaunchFailure,
-                std::string("kernel ") + kernel + " failed in block (" + std::to_string(blockIdx.x) + ", " +
+                std::string("kernel ") + kernel + " failed in block (" +
+                    std::to_string(blockIdx.x) + ", " +
                     std::to_string(blockIdx.y) + ", " + std::to_string(blockIdx.z) +
                     "): " + b.error);
 #if defined(CG_SIMT_ASAN)

@@ -182,9 +182,12 @@ void launch(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block,
 // Each takes its call site as default arguments (__builtin_FILE and
 // __builtin_LINE are evaluated where the call is written), so kernels call
 // them exactly as under nvcc.
-#define CG_SIMT_SITE_PARAMS const char *site_file = __builtin_FILE(), int site_line = __builtin_LINE()
+#define CG_SIMT_SITE_PARAMS \
+  const char *site_file = __builtin_FILE(), int site_line = __builtin_LINE()
 #define CG_SIMT_SITE ::cudagrad::simt::detail::CallSite{site_file, site_line}
-inline void __syncthreads(CG_SIMT_SITE_PARAMS) { ::cudagrad::simt::detail::sync_block(CG_SIMT_SITE); }
+inline void __syncthreads(CG_SIMT_SITE_PARAMS) {
+  ::cudagrad::simt::detail::sync_block(CG_SIMT_SITE);
+}
 inline void __syncwarp(unsigned mask = 0xffffffffu, CG_SIMT_SITE_PARAMS) {
   ::cudagrad::simt::detail::warp_exchange(mask, 0, ::cudagrad::simt::detail::lane_id(),
                                           CG_SIMT_SITE);
@@ -197,10 +200,12 @@ template <class T>
 T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize, CG_SIMT_SITE_PARAMS) {
   int lane = ::cudagrad::simt::detail::lane_id();
   int base = lane & ~(width - 1);
-  return ::cudagrad::simt::detail::exchange_value(mask, var, base + (src_lane & (width - 1)), CG_SIMT_SITE);
+  return ::cudagrad::simt::detail::exchange_value(mask, var, base + (src_lane & (width - 1)),
+                                                  CG_SIMT_SITE);
 }
 template <class T>
-T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize, CG_SIMT_SITE_PARAMS) {
+T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize,
+                   CG_SIMT_SITE_PARAMS) {
   int lane = ::cudagrad::simt::detail::lane_id();
   int in_segment = (lane & (width - 1)) + static_cast<int>(delta);
   int source = in_segment < width ? lane + static_cast<int>(delta) : lane;
