@@ -247,8 +247,7 @@ void poison_shared_memory(Block& b) {
   if (__start_cg_simt_shared != nullptr) {
     poison_bytes(__start_cg_simt_shared, __stop_cg_simt_shared);
   }
-  char* dynamic = reinterpret_cast<char*>(b.shared.data());
-  std::memset(dynamic, 0xFF, b.shared.size() * sizeof(float4));
+  if (!b.shared.empty()) std::memset(b.shared.data(), 0xFF, b.shared.size() * sizeof(float4));
 }
 
 // Points the fiber's context at fiber_main on its own stack. Kept out of line:
