@@ -135,6 +135,46 @@ TEST_CASE("cuda emulated: a long-K GEMM is split over K into enough blocks") {
   for (float v : got) CHECK(v == 600 * 0.5f * 0.25f);  // exact: powers of two
 }
 
+// The wave-efficiency target (bench/WAVES.md): every launch over 100 MFLOP
+// has at least an H100's 132 blocks. These are the 20 layer shapes of
+// LeNet, ResNet-18 and MobileNet at batch 32, 224x224, whose weight gradient
+// (or, for LeNet's first linear layer, forward pass) was one GEMM of 1 to 72
+// blocks before split-K. Counted from the launch record, nothing run.
+TEST_CASE("cuda emulated: the models' large GEMMs launch at least 132 blocks") {
+  struct Conv {
+    int C_in, H, C_out, kernel, stride, padding;
+  };
+  const Conv convs[] = {
+      {3, 224, 6, 5, 1, 2},     {6, 112, 16, 5, 1, 0},    {3, 224, 64, 7, 2, 3},
+      {64, 56, 64, 3, 1, 1},    {64, 56, 128, 3, 2, 1},   {128, 28, 128, 3, 1, 1},
+      {64, 56, 128, 1, 2, 0},   {128, 28, 256, 3, 2, 1},  {128, 28, 256, 1, 2, 0},
+      {256, 14, 512, 1, 2, 0},  {3, 224, 32, 3, 2, 1},    {32, 112, 64, 1, 1, 0},
+      {64, 56, 128, 1, 1, 0},   {128, 56, 128, 1, 1, 0},  {128, 28, 256, 1, 1, 0},
+      {256, 28, 256, 1, 1, 0},  {256, 14, 512, 1, 1, 0},  {512, 14, 512, 1, 1, 0},
+      {512, 7, 1024, 1, 1, 0},
+  };
+  auto gemm_blocks = [](const std::vector<simt::LaunchRecord>& launches) {
+    for (const simt::LaunchRecord& l : launches) {
+      if (l.flops > 0) return l.grid[0] * l.grid[1] * l.grid[2];  // the GEMM, not its sum
+    }
+    return 0u;
+  };
+  for (const Conv& c : convs) {
+    Conv2dShape s;
+    s.N = 32, s.C_in = c.C_in, s.H = s.W = c.H, s.C_out = c.C_out;
+    s.kernel = c.kernel, s.stride = c.stride, s.padding = c.padding;
+    CAPTURE(c.C_in);
+    CAPTURE(c.H);
+    CAPTURE(c.C_out);
+    simt::start_recording(/*run_kernels=*/false);
+    emu.conv2d_backward_weight(s, nullptr, nullptr, nullptr, nullptr);
+    CHECK(gemm_blocks(simt::stop_recording()) >= 132);
+  }
+  simt::start_recording(/*run_kernels=*/false);
+  emu.linear_forward(LinearShape{32, 46656, 120}, nullptr, nullptr, nullptr, nullptr);
+  CHECK(gemm_blocks(simt::stop_recording()) >= 132);
+}
+
 // Batch norm cuts a channel over several blocks when the channels alone
 // would leave the GPU idle: counted from the launch record without running
 // (the kernels' values are checked by the batch_norm group above).
