@@ -25,11 +25,16 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-// The bounds of the `cg_simt_shared` section, where simt.h puts every static
-// __shared__ variable (the linker defines them; weak: null when no kernel
-// declares any).
+// The bounds of the `cg_simt_shared` section, where simt.h puts static
+// __shared__ variables (the linker defines them; weak: null when no kernel
+// declares any). GCC ignores the section of a static local in a function
+// template (the GEMM's tiles), so the access hooks below take static
+// shared memory to be all of the program's writable static storage,
+// [__data_start, _end), which the linker and the C runtime define.
 extern "C" __attribute__((weak)) char __start_cg_simt_shared[];
 extern "C" __attribute__((weak)) char __stop_cg_simt_shared[];
+extern "C" __attribute__((weak)) char __data_start[];
+extern "C" __attribute__((weak)) char _end[];
 
 namespace cudagrad {
 namespace simt {
@@ -90,6 +95,7 @@ std::vector<LaunchRecord> g_launches;
 double g_next_flops = 0;
 int g_atomic_depth = 0;  // > 0 inside an emulated atomic
 uint32_t g_epoch = 0;    // advances at each block start and each barrier
+uint32_t g_block_serial = 0;  // advances at each block start
 cudaError_t g_last_error = cudaSuccess;
 cudaError_t g_described_error = cudaSuccess;  // the error g_error_message describes
 std::string g_error_message;
@@ -264,6 +270,7 @@ void poison_shared_memory(Block& b) {
 void run_block(Block& b) {
   poison_shared_memory(b);
   ++g_epoch;
+  ++g_block_serial;
   b.warp_syncs.assign((b.count + kWarpSize - 1) / kWarpSize, 0);
   for (int t = 0; t < b.count; ++t) {
     Fiber& f = b.fibers[t];
@@ -356,12 +363,18 @@ Block& block_in_kernel(const char* what) {
 // For the current epoch (the stretch between two barriers of the block), who
 // last wrote the word and who read it, with each one's warp-sync count, so
 // that lanes of one warp ordered by a shuffle or __syncwarp do not count.
+// For static shared memory also which of its bytes this block has touched:
+// a byte is poisoned when the block first touches it (the hook runs before
+// the access), which is what poisoning all of it at the block's start
+// would give, for variables the section above misses.
 struct ShadowWord {
-  uint32_t epoch = 0;  // g_epoch when the fields below were recorded
+  uint32_t epoch = 0;  // g_epoch when the race fields below were recorded
   int writer = -1;
   uint32_t writer_syncs = 0;
   int readers[2] = {-1, -1};  // two distinct readers are enough to name a conflict
   uint32_t reader_syncs[2] = {0, 0};
+  uint32_t block = 0;    // g_block_serial when `touched` was recorded
+  uint8_t touched = 0;   // bit i: byte i of the word touched in this block
 };
 
 struct SharedShadow {
@@ -381,34 +394,53 @@ bool unordered(const Block& b, int other, uint32_t other_syncs, int t) {
 }
 
 // Builds the race report into b.error (the caller then stops the fiber).
-void report_race(Block& b, const char* where, size_t offset, uintptr_t address, int first,
+// Static shared memory is named by its address; dynamic by its byte offset too.
+void report_race(Block& b, bool dynamic, size_t offset, uintptr_t address, int first,
                  bool first_wrote, int second, bool second_writes) {
   std::ostringstream os;
   os << "shared-memory race in kernel " << b.kernel << ": thread " << describe_thread(b, first)
-     << (first_wrote ? " wrote " : " read ") << where << " shared memory at byte " << offset
-     << " (address 0x" << std::hex << address << std::dec << "), then thread "
+     << (first_wrote ? " wrote " : " read ")
+     << (dynamic ? "dynamic shared memory at byte " + std::to_string(offset) + " ("
+                 : std::string("static shared memory ("))
+     << "address 0x" << std::hex << address << std::dec << "), then thread "
      << describe_thread(b, second) << (second_writes ? " wrote" : " read")
      << " it with no __syncthreads between";
   b.error = os.str();
 }
 
+// Poisons the bytes of [address, address + size) in `word` that this block
+// has not touched yet (static shared memory; see ShadowWord).
+void poison_untouched(ShadowWord& w, uintptr_t word_address, uintptr_t address, size_t size) {
+  if (w.block != g_block_serial) w.block = g_block_serial, w.touched = 0;
+  for (int i = 0; i < 4; ++i) {
+    const uintptr_t byte = word_address + i;
+    if (byte < address || byte >= address + size || (w.touched >> i & 1)) continue;
+    *reinterpret_cast<unsigned char*>(byte) = 0xFF;
+    w.touched |= static_cast<uint8_t>(1u << i);
+  }
+}
+
 // Records a shared-memory access; returns false (with b.error set) on a race.
-bool record_shared_access(Block& b, std::vector<ShadowWord>& words, const char* where,
-                          uintptr_t base, uintptr_t address, size_t size, bool write) {
+bool record_shared_access(Block& b, std::vector<ShadowWord>& words, bool dynamic, uintptr_t base,
+                          uintptr_t address, size_t size, bool write, bool atomic) {
   const int t = b.current;
   const uint32_t syncs = b.warp_syncs[t / kWarpSize];
   for (uintptr_t word = (address - base) / 4; word <= (address + size - 1 - base) / 4; ++word) {
     if (word >= words.size()) break;
     ShadowWord& w = words[word];
-    if (w.epoch != g_epoch) w = ShadowWord{g_epoch, -1, 0, {-1, -1}, {0, 0}};
+    if (!dynamic) poison_untouched(w, base + word * 4, address, size);
+    if (!g_checks.race || atomic) continue;
+    if (w.epoch != g_epoch) {
+      w.epoch = g_epoch, w.writer = -1, w.readers[0] = w.readers[1] = -1;
+    }
     if (unordered(b, w.writer, w.writer_syncs, t)) {
-      report_race(b, where, address - base, address, w.writer, true, t, write);
+      report_race(b, dynamic, address - base, address, w.writer, true, t, write);
       return false;
     }
     if (write) {
       for (int r = 0; r < 2; ++r) {
         if (unordered(b, w.readers[r], w.reader_syncs[r], t)) {
-          report_race(b, where, address - base, address, w.readers[r], false, t, true);
+          report_race(b, dynamic, address - base, address, w.readers[r], false, t, true);
           return false;
         }
       }
@@ -584,28 +616,41 @@ AtomicScope::~AtomicScope() { --g_atomic_depth; }
 // Called by the access hooks (access_hooks.cpp) for every load and store of
 // the instrumented kernel sources: inside a kernel, a shared-memory access
 // goes to the race detector, a global one to the initcheck.
+// The built-in variables live in static storage too; kernels only read them.
+bool is_builtin_variable(uintptr_t address) {
+  for (const void* v : {static_cast<const void*>(&threadIdx), static_cast<const void*>(&blockIdx),
+                        static_cast<const void*>(&blockDim), static_cast<const void*>(&gridDim)}) {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(v);
+    if (address >= begin && address < begin + sizeof(dim3)) return true;
+  }
+  return false;
+}
+
 void on_access(const void* pointer, size_t size, bool write) {
   Block& b = the_block();
-  if (b.current < 0 || g_atomic_depth > 0) return;
+  if (b.current < 0) return;
   const uintptr_t address = reinterpret_cast<uintptr_t>(pointer);
-  const uintptr_t static_begin = reinterpret_cast<uintptr_t>(__start_cg_simt_shared);
-  const uintptr_t static_end = reinterpret_cast<uintptr_t>(__stop_cg_simt_shared);
+  // Static shared memory: the writable static storage a kernel touches (the
+  // kernels have no __device__ globals), 4-byte aligned for the shadow words.
+  const uintptr_t static_begin = reinterpret_cast<uintptr_t>(__data_start) / 4 * 4;
+  const uintptr_t static_end = reinterpret_cast<uintptr_t>(_end);
   const uintptr_t dynamic_begin = reinterpret_cast<uintptr_t>(b.shared.data());
-  const bool in_static = address >= static_begin && address < static_end;
   const bool in_dynamic = address >= dynamic_begin && address < dynamic_begin + b.shared_bytes;
+  const bool in_static = !in_dynamic && __data_start != nullptr && address >= static_begin &&
+                         address < static_end && !is_builtin_variable(address);
   if (in_static || in_dynamic) {
-    if (!g_checks.race) return;
     SharedShadow& shadow = shared_shadow();
     std::vector<ShadowWord>& words = in_static ? shadow.static_words : shadow.dynamic_words;
     const uintptr_t base = in_static ? static_begin : dynamic_begin;
     const size_t needed = ((in_static ? static_end - static_begin : b.shared_bytes) + 3) / 4;
     if (words.size() < needed) words.resize(needed);
-    if (!record_shared_access(b, words, in_static ? "static" : "dynamic", base, address, size,
-                              write)) {
+    if (!record_shared_access(b, words, in_dynamic, base, address, size, write,
+                              g_atomic_depth > 0)) {
       stop_fiber_on_error(b);
     }
     return;
   }
+  if (g_atomic_depth > 0) return;
   if (!g_checks.init) return;
   auto* a = find_allocation(address);
   if (a == nullptr) return;

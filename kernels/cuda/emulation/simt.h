@@ -28,7 +28,9 @@
 // Because fibers never run at the same time, atomics are plain
 // read-modify-write, and `__shared__` is `static` (one copy per kernel,
 // shared by the block's fibers; blocks run one after another), placed in the
-// linker section `cg_simt_shared` so that the scheduler can find it all.
+// linker section `cg_simt_shared` so that the scheduler can poison it (GCC
+// ignores the section of a static local in a function template; the access
+// hooks below cover those).
 // Dynamic shared memory is one buffer per launch; kernels declare it with
 // CG_DYNAMIC_SHARED(type, name), since `extern __shared__ T name[]` has no
 // host spelling.
@@ -36,7 +38,9 @@
 // What the emulator checks (simt.cpp; compute-sanitizer's tools in brackets):
 //   * shared memory, static and dynamic, is poisoned (every byte 0xFF: NaN
 //     as a float, -1 as an integer) at the start of every block, so a value
-//     left by the previous block is never read as if it were valid;
+//     left by the previous block is never read as if it were valid (with
+//     the access hooks, a static byte is poisoned when the block first
+//     touches it, which also reaches the variables outside the section);
 //   * memory from cudaMalloc is poisoned the same way;
 //   * [synccheck] the threads of a block that meet at a barrier must all
 //     wait at the same __syncthreads call site, and the lanes that meet in a
@@ -47,6 +51,10 @@
 //     are ordered by their shuffles and __syncwarp too);
 //   * [initcheck] a kernel reading bytes of a cudaMalloc allocation that no
 //     copy, memset or kernel has written is an error.
+// The access hooks take static shared memory to be any of the program's
+// writable static storage that a kernel touches, except the built-in index
+// variables (the kernels have no __device__ globals, which would be taken
+// for shared memory).
 // The last two need to see every load and store: the kernel sources are
 // compiled with the compiler's ThreadSanitizer instrumentation, whose hooks
 // (__tsan_read4, __tsan_write4, ...) this emulator defines itself
