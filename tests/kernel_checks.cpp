@@ -429,8 +429,11 @@ void check_global_avg_pool() {
 
 // ---- batch normalization ----------------------------------------------------------------------
 void check_batch_norm() {
+  // The last two have channels long enough to be cut over several blocks
+  // (batch_norm.cu): 2 and 3 chunks per channel, each starting mid-plane.
   for (const BatchNormShape& s : {BatchNormShape{2, 3, 5, 4}, BatchNormShape{1, 5, 3, 7},
-                                  BatchNormShape{4, 2, 1, 1}, BatchNormShape{3, 2, 17, 11}}) {
+                                  BatchNormShape{4, 2, 1, 1}, BatchNormShape{3, 2, 17, 11},
+                                  BatchNormShape{5, 3, 23, 37}, BatchNormShape{3, 2, 47, 50}}) {
     const size_t n = size_t(s.N) * s.C * s.H * s.W;
     auto x = random_vector(n, 40, 3.f), dy = random_vector(n, 41);
     for (float& v : x) v += 2.f;  // a mean far from zero
@@ -560,7 +563,11 @@ void check_linear() {
   // 6 x 68 x 12); the others, and the misaligned inputs, load one float at a time.
   for (const LinearShape& s :
        {LinearShape{1, 3, 2}, LinearShape{5, 70, 33}, LinearShape{64, 64, 64},
-        LinearShape{2, 130, 7}, LinearShape{67, 17, 65}, LinearShape{6, 68, 12}}) {
+        LinearShape{2, 130, 7}, LinearShape{67, 17, 65}, LinearShape{6, 68, 12},
+        // A long K and few output tiles: the GEMM splits K (gemm.cuh), for
+        // the weight gradient (K = N = 600: 2 slices) and the forward pass
+        // (K = in = 1100: 4 slices, the last one shorter).
+        LinearShape{600, 20, 9}, LinearShape{3, 1100, 10}}) {
     for (bool with_bias : {true, false}) {
       const size_t nx = size_t(s.N) * s.in, nw = size_t(s.out) * s.in, ny = size_t(s.N) * s.out;
       auto x = random_vector(nx, 70), w = random_vector(nw, 71, 0.3f), b = random_vector(s.out, 72);
@@ -671,6 +678,9 @@ void check_conv2d() {
       // the GEMM's float4 loads where they apply, with ragged tile edges.
       {2, 4, 8, 6, 5, 3, 1, 1, 1},  {2, 8, 6, 7, 12, 3, 1, 1, 1}, {3, 4, 8, 8, 66, 1, 1, 0, 1},
       {2, 8, 10, 6, 8, 3, 2, 1, 2},
+      // Weight gradients with K = N * H_out * W_out long enough to be split
+      // (gemm.cuh): 720 (2 slices, the last shorter), 1024 with 2 groups (4 slices).
+      {2, 3, 20, 18, 5, 3, 1, 1, 1}, {4, 4, 16, 16, 6, 3, 1, 1, 2},
   };
   for (const ConvCase& c : cases) compare_conv(c, false, true);
   compare_conv(cases[1], false, false);
@@ -684,6 +694,9 @@ void check_depthwise_conv2d() {
       {2, 2, 5, 9, 2, 5, 1, 2, 2},
       {1, 7, 1, 1, 7, 3, 1, 1, 7},
       {1, 2, 19, 18, 2, 3, 1, 1, 2},  // more than one 16 x 16 output tile
+      // 3x3 with 4800 output pixels per channel: the weight gradient's
+      // chunks (depthwise_conv2d.cu) cut each channel in two, mid-plane.
+      {2, 3, 48, 50, 3, 3, 1, 1, 3},
   };
   for (const ConvCase& c : cases) compare_conv(c, true, true);
   compare_conv(cases[1], true, false);

@@ -12,10 +12,12 @@ constexpr int kWarp = 32;
 constexpr unsigned kFullMask = 0xffffffffu;
 
 // Blocks for a one-thread-per-element launch of n elements: enough to cover
-// n, capped so a huge n is covered by grid-stride loops instead.
+// n, capped (at 4096, 31 per SM of an H100: plenty to fill it) so a huge n is
+// covered by grid-stride loops instead.
 inline unsigned blocks_for(int64_t n, int threads_per_block) {
   const int64_t blocks = (n + threads_per_block - 1) / threads_per_block;
-  return static_cast<unsigned>(blocks < 4096 ? blocks : 4096);
+  const int64_t cap = grid_stride_block_cap();
+  return static_cast<unsigned>(blocks < cap ? blocks : cap);
 }
 
 // Threads for a block that reduces n values: whole warps (block_sum needs

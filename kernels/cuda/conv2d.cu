@@ -9,7 +9,11 @@
 // output pixel (oh, ow) of sample n (zero in the padding). "Implicit" means
 // X_col is never built: the accessor computes each element's input
 // coordinates when the tile is loaded, so no k*k-times-larger buffer is
-// written to memory and read back. The two backward passes are GEMMs of the
+// written to memory and read back. The gathered operands hand the GEMM their
+// index arithmetic in two parts (gemm.cuh): the pixel's (sample, row,
+// column) is taken apart once per thread, the patch's (channel, kh, kw)
+// once per tile and then stepped by additions, instead of six integer
+// divisions for every element loaded. The two backward passes are GEMMs of the
 // same three matrices:
 //   backward input   dX (Cig x N*H*W)     = W^T (Cig x Cog*k*k) gathered against dY
 //   backward weight  dW (Cog x Cig*k*k)   = dY (Cog x N*P) * X_col^T (N*P x Cig*k*k)
@@ -45,6 +49,7 @@ ConvGeometry geometry(const Conv2dShape& s) {
 struct WeightRows {
   static constexpr bool k_contiguous = true;
   static constexpr bool has_load4 = true;  // a row of w is plain memory
+  static constexpr bool has_parts = false;
   const float* w;
   ConvGeometry c;
   __device__ float operator()(int g, int co, int kk) const {
@@ -58,17 +63,44 @@ struct WeightRows {
 };
 
 // B(k = (ci, kh, kw), n = (sample, oh, ow)) = x[sample, g*Cig + ci, oh*s - p + kh, ow*s - p + kw]
+// (zero in the padding). In parts: the column gives the window's corner
+// (ih0, iw0) = (oh*s - p, ow*s - p) and the index of x there; (ci, kh, kw)
+// gives the offset from the corner, ci*H*W + kh*W + kw.
 struct InputPatches {
   static constexpr bool k_contiguous = false;  // consecutive columns: neighbouring pixels
   static constexpr bool has_load4 = false;  // gathered, not plain rows
+  static constexpr bool has_parts = true;
   const float* x;
   ConvGeometry c;
-  __device__ float operator()(int g, int kk, int col) const {
-    const int ci = kk / (c.k * c.k), kh = kk / c.k % c.k, kw = kk % c.k;
+  struct XPart {
+    int64_t corner;  // index of x[sample, g*Cig, ih0, iw0] (may lie outside x)
+    int ih0, iw0;
+  };
+  struct KPart {
+    int offset, kh, kw;
+  };
+  __device__ XPart x_part(int g, int col) const {
     const int ow = col % c.W_out, oh = col / c.W_out % c.H_out, n = col / (c.W_out * c.H_out);
-    const int ih = oh * c.stride - c.padding + kh, iw = ow * c.stride - c.padding + kw;
+    const int ih0 = oh * c.stride - c.padding, iw0 = ow * c.stride - c.padding;
+    const int64_t image = (static_cast<int64_t>(n) * c.C_in + g * c.Cig) * c.H * c.W;
+    return XPart{image + static_cast<int64_t>(ih0) * c.W + iw0, ih0, iw0};
+  }
+  __device__ KPart k_part(int, int kk) const {
+    const int ci = kk / (c.k * c.k), kh = kk / c.k % c.k, kw = kk % c.k;
+    return KPart{(ci * c.H + kh) * c.W + kw, kh, kw};
+  }
+  __device__ KPart next_k(KPart p) const {  // kw + 1, carrying into kh, then into ci
+    ++p.kw, ++p.offset;
+    if (p.kw == c.k) {
+      p.kw = 0, ++p.kh, p.offset += c.W - c.k;
+      if (p.kh == c.k) p.kh = 0, p.offset += (c.H - c.k) * c.W;
+    }
+    return p;
+  }
+  __device__ float at(const XPart& col, const KPart& kk) const {
+    const int ih = col.ih0 + kk.kh, iw = col.iw0 + kk.kw;
     if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) return 0.0f;
-    return x[((static_cast<int64_t>(n) * c.C_in + g * c.Cig + ci) * c.H + ih) * c.W + iw];
+    return x[col.corner + kk.offset];
   }
 };
 
@@ -85,35 +117,73 @@ struct StoreOutput {
 };
 
 // ---- backward input: dX = W^T gathered against dY -----------------------------------
-// A(m = ci, k = (co, kh, kw)) = w[g*Cog + co, ci, kh, kw]
+// A(m = ci, k = (co, kh, kw)) = w[g*Cog + co, ci, kh, kw]; in parts, the
+// index of w[g*Cog, ci, 0, 0] plus co*Cig*k*k + (kh*k + kw).
 struct WeightColumns {
   static constexpr bool k_contiguous = true;  // along (kh, kw)
   static constexpr bool has_load4 = false;  // gathered, not plain rows
+  static constexpr bool has_parts = true;
   const float* w;
   ConvGeometry c;
-  __device__ float operator()(int g, int ci, int kk) const {
-    const int co = kk / (c.k * c.k), tap = kk % (c.k * c.k);
-    return w[((static_cast<int64_t>(g) * c.Cog + co) * c.Cig + ci) * c.k * c.k + tap];
+  struct XPart {
+    int64_t row;
+  };
+  struct KPart {
+    int offset;
+  };
+  __device__ XPart x_part(int g, int ci) const {
+    return XPart{(static_cast<int64_t>(g) * c.Cog * c.Cig + ci) * c.k * c.k};
   }
+  __device__ KPart k_part(int, int kk) const {
+    const int co = kk / (c.k * c.k), tap = kk % (c.k * c.k);
+    return KPart{co * c.Cig * c.k * c.k + tap};
+  }
+  __device__ float at(const XPart& ci, const KPart& kk) const { return w[ci.row + kk.offset]; }
 };
 
 // B(k = (co, kh, kw), n = (sample, h, w)) = dy[sample, g*Cog + co, oh, ow] for the
 // output pixel whose tap (kh, kw) lands on (h, w): oh*s - p + kh == h; zero when
 // there is none (h + p - kh negative, not a multiple of s, or past H_out).
+// In parts: the column gives (h + p, w + p) and the index of dy[sample, g*Cog, 0, 0];
+// (co, kh, kw) gives co's plane, co*H_out*W_out, and the tap.
 struct OutputGradientTaps {
   static constexpr bool k_contiguous = false;
   static constexpr bool has_load4 = false;  // gathered, not plain rows
+  static constexpr bool has_parts = true;
   const float* dy;
   ConvGeometry c;
-  __device__ float operator()(int g, int kk, int col) const {
-    const int co = kk / (c.k * c.k), kh = kk / c.k % c.k, kw = kk % c.k;
+  struct XPart {
+    int64_t planes;  // index of dy[sample, g*Cog, 0, 0]
+    int h_p, w_p;    // h + p, w + p
+  };
+  struct KPart {
+    int plane, kh, kw;  // plane: co*H_out*W_out
+  };
+  __device__ XPart x_part(int g, int col) const {
     const int w = col % c.W, h = col / c.W % c.H, n = col / (c.W * c.H);
-    const int oh_s = h + c.padding - kh, ow_s = w + c.padding - kw;
-    if (oh_s < 0 || ow_s < 0 || oh_s % c.stride != 0 || ow_s % c.stride != 0) return 0.0f;
-    const int oh = oh_s / c.stride, ow = ow_s / c.stride;
+    return XPart{(static_cast<int64_t>(n) * c.C_out + g * c.Cog) * c.H_out * c.W_out,
+                 h + c.padding, w + c.padding};
+  }
+  __device__ KPart k_part(int, int kk) const {
+    const int co = kk / (c.k * c.k), kh = kk / c.k % c.k, kw = kk % c.k;
+    return KPart{co * c.H_out * c.W_out, kh, kw};
+  }
+  __device__ KPart next_k(KPart p) const {  // kw + 1, carrying into kh, then into co
+    if (++p.kw == c.k) {
+      p.kw = 0;
+      if (++p.kh == c.k) p.kh = 0, p.plane += c.H_out * c.W_out;
+    }
+    return p;
+  }
+  __device__ float at(const XPart& col, const KPart& kk) const {
+    int oh = col.h_p - kk.kh, ow = col.w_p - kk.kw;  // times the stride, so far
+    if (oh < 0 || ow < 0) return 0.0f;
+    if (c.stride != 1) {  // (one branch for the whole launch)
+      if (oh % c.stride != 0 || ow % c.stride != 0) return 0.0f;
+      oh /= c.stride, ow /= c.stride;
+    }
     if (oh >= c.H_out || ow >= c.W_out) return 0.0f;
-    return dy[((static_cast<int64_t>(n) * c.C_out + g * c.Cog + co) * c.H_out + oh) * c.W_out +
-              ow];
+    return dy[col.planes + kk.plane + oh * c.W_out + ow];
   }
 };
 
@@ -133,6 +203,7 @@ struct OutputGradientRows {
   static constexpr bool k_contiguous = true;
   // A group of 4 never straddles two samples when a plane holds a multiple of 4 pixels.
   static constexpr bool has_load4 = true;
+  static constexpr bool has_parts = false;
   const float* dy;
   ConvGeometry c;
   __device__ float operator()(int g, int co, int col) const {
@@ -147,12 +218,18 @@ struct OutputGradientRows {
   }
 };
 
-// B(k = (sample, oh, ow), n = (ci, kh, kw)) = X_col transposed
+// B(k = (sample, oh, ow), n = (ci, kh, kw)) = X_col transposed: the parts
+// of InputPatches with their roles swapped.
 struct InputPatchesTransposed {
   static constexpr bool k_contiguous = true;  // consecutive k: neighbouring pixels
   static constexpr bool has_load4 = false;
+  static constexpr bool has_parts = true;
   InputPatches patches;
-  __device__ float operator()(int g, int col, int kk) const { return patches(g, kk, col); }
+  using XPart = InputPatches::KPart;
+  using KPart = InputPatches::XPart;
+  __device__ XPart x_part(int g, int kk) const { return patches.k_part(g, kk); }
+  __device__ KPart k_part(int g, int col) const { return patches.x_part(g, col); }
+  __device__ float at(const XPart& kk, const KPart& col) const { return patches.at(col, kk); }
 };
 
 // dw[g*Cog + co, (ci, kh, kw)] = value

@@ -31,6 +31,18 @@ cudaStream_t stream();
 inline cudaStream_t stream() { return nullptr; }
 #endif
 
+// The FLOPs (2 per multiply-add) of the next launch, for the emulation's
+// launch record (bench/wave_efficiency.cpp); nothing under nvcc.
+// The most blocks a grid-stride launch uses: 4096 on a GPU; the emulation's
+// tests lower it so that every grid-stride loop runs more than once.
+#if defined(__CUDACC__)
+inline void note_next_launch_flops(double) {}
+inline unsigned grid_stride_block_cap() { return 4096; }
+#else
+inline void note_next_launch_flops(double flops) { simt::note_next_launch_flops(flops); }
+inline unsigned grid_stride_block_cap() { return simt::grid_stride_cap(); }
+#endif
+
 // Throws cudagrad::Error naming the failed call (or kernel), file and line.
 inline void check(cudaError_t error, const char* what, const char* file, int line) {
   if (error != cudaSuccess) {
@@ -58,7 +70,7 @@ inline void check(cudaError_t error, const char* what, const char* file, int lin
 #else
 #define CG_LAUNCH(kernel, grid, block, shared_bytes, ...)                                   \
   do {                                                                                       \
-    ::cudagrad::simt::launch(kernel, (grid), (block), (shared_bytes), __VA_ARGS__);          \
+    ::cudagrad::simt::launch(#kernel, kernel, (grid), (block), (shared_bytes), __VA_ARGS__); \
     ::cudagrad::cuda_emulated::check(cudaGetLastError(), "launch of " #kernel, __FILE__,     \
                                      __LINE__);                                              \
   } while (0)

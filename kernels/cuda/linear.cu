@@ -23,6 +23,7 @@ template <bool second_index_is_k>
 struct RowMajor {
   static constexpr bool k_contiguous = second_index_is_k;
   static constexpr bool has_load4 = true;
+  static constexpr bool has_parts = false;
   const float* p;
   int cols;
   __device__ float operator()(int, int r, int c) const {
@@ -39,6 +40,7 @@ template <bool second_index_is_k>
 struct Transposed {
   static constexpr bool k_contiguous = !second_index_is_k;
   static constexpr bool has_load4 = true;
+  static constexpr bool has_parts = false;
   const float* p;
   int rows;
   __device__ float operator()(int, int r, int c) const {

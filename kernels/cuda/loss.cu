@@ -8,9 +8,17 @@
 // shuffles (warp_max, warp_sum), with no shared memory and no barrier. A warp
 // per row suits classification heads, where K is a few to a few thousand.
 //
-// nll_loss launch: one block of up to 256 threads. The loss is a single number over
-// a batch of N rows (tens to hundreds), so one block is enough: each thread
-// sums its rows, then a block reduction (block_sum) combines the threads.
+// nll_loss forward launch: one block of up to 1024 threads, a warp per row
+// (warps stride over the rows), its lanes over the row's K classes, so
+// consecutive lanes read consecutive logits and no thread loops over a
+// whole row alone. The loss is a single number over a batch of N rows (tens
+// to hundreds), so one block is enough; a block reduction (block_sum)
+// combines the warps. (Before: one thread per row, each looping over K.)
+//
+// nll_loss backward launch: the log_softmax layout, a warp per row, 4 rows
+// per block, ceil(N / 4) blocks. Every entry needs the sum of the target
+// weights over all N rows, so each block first computes it (N loads; a
+// second launch would cost more at these sizes).
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/host_functions.h"
 
@@ -63,14 +71,18 @@ __device__ __forceinline__ float class_weight(const float* weights, int c) {
 __global__ void nll_loss_forward_kernel(int N, int K, const float* logp, const int32_t* targets,
                                         const float* weights, float smoothing, float* loss) {
   __shared__ float scratch[kWarp];
-  float total = 0.0f, target_weight = 0.0f;
-  for (int i = threadIdx.x; i < N; i += blockDim.x) {
+  const int lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
+  float total = 0.0f, target_weight = 0.0f;  // this lane's share
+  for (int i = threadIdx.x / kWarp; i < N; i += warps) {
     const float* row = logp + static_cast<int64_t>(i) * K;
-    const int t = targets[i];
     float smooth = 0.0f;
-    for (int c = 0; c < K; ++c) smooth -= class_weight(weights, c) * row[c];
-    total += -(1.0f - smoothing) * class_weight(weights, t) * row[t] + smoothing / K * smooth;
-    target_weight += class_weight(weights, t);
+    for (int c = lane; c < K; c += kWarp) smooth -= class_weight(weights, c) * row[c];
+    total += smoothing / K * smooth;
+    if (lane == 0) {
+      const int t = targets[i];
+      total += -(1.0f - smoothing) * class_weight(weights, t) * row[t];
+      target_weight += class_weight(weights, t);
+    }
   }
   total = block_sum(total, scratch);
   target_weight = block_sum(target_weight, scratch);
@@ -88,12 +100,15 @@ __global__ void nll_loss_backward_kernel(int N, int K, const int32_t* targets,
   float target_weight = 0.0f;
   for (int i = threadIdx.x; i < N; i += blockDim.x) target_weight += class_weight(weights, targets[i]);
   target_weight = block_sum(target_weight, scratch);
+  const int row = blockIdx.x * kRowsPerBlock + threadIdx.x / kWarp;
+  const int lane = threadIdx.x % kWarp;
+  if (row >= N) return;
   const float scale = -*dloss / target_weight;
-  const int64_t total = static_cast<int64_t>(N) * K;
-  for (int64_t j = threadIdx.x; j < total; j += blockDim.x) {
-    const int i = static_cast<int>(j / K), c = static_cast<int>(j % K);
-    const float on_target = c == targets[i] ? (1.0f - smoothing) * class_weight(weights, c) : 0.0f;
-    dlogp[j] = scale * (on_target + smoothing / K * class_weight(weights, c));
+  const int t = targets[row];
+  float* out = dlogp + static_cast<int64_t>(row) * K;
+  for (int c = lane; c < K; c += kWarp) {
+    const float on_target = c == t ? (1.0f - smoothing) * class_weight(weights, c) : 0.0f;
+    out[c] = scale * (on_target + smoothing / K * class_weight(weights, c));
   }
 }
 
@@ -114,15 +129,15 @@ void log_softmax_backward(int N, int K, const float* y, const float* dy, float* 
 
 void nll_loss_forward(int N, int K, const float* logp, const int32_t* targets,
                       const float* weights, float smoothing, float* loss) {
-  CG_LAUNCH(nll_loss_forward_kernel, 1, reduction_threads(N), 0, N, K, logp, targets, weights, smoothing,
-            loss);
+  const int threads = reduction_threads(static_cast<int64_t>(N) * kWarp, 1024);  // a warp per row
+  CG_LAUNCH(nll_loss_forward_kernel, 1, threads, 0, N, K, logp, targets, weights, smoothing, loss);
 }
 
 void nll_loss_backward(int N, int K, const int32_t* targets, const float* weights,
                        float smoothing, const float* dloss, float* dlogp) {
   if (N == 0 || K == 0) return;
-  CG_LAUNCH(nll_loss_backward_kernel, 1, reduction_threads(static_cast<int64_t>(N) * K), 0, N, K, targets, weights, smoothing,
-            dloss, dlogp);
+  CG_LAUNCH(nll_loss_backward_kernel, row_blocks(N), kRowsPerBlock * kWarp, 0, N, K, targets,
+            weights, smoothing, dloss, dlogp);
 }
 
 }  // namespace CUDAGRAD_CUDA_NAMESPACE

@@ -26,16 +26,47 @@
 // others at a shuffle that can never complete) is reported as a deadlock.
 //
 // Because fibers never run at the same time, atomics are plain
-// read-modify-write, and `__shared__` is `static`: one copy per kernel,
-// shared by the block's fibers (blocks run one after another). Dynamic
-// shared memory is one buffer per launch, refilled with NaN before each
-// block; kernels declare it with CG_DYNAMIC_SHARED(type, name), since
-// `extern __shared__ T name[]` has no host spelling.
+// read-modify-write, and `__shared__` is `static` (one copy per kernel,
+// shared by the block's fibers; blocks run one after another), placed in the
+// linker section `cg_simt_shared` so that the scheduler can poison it (GCC
+// ignores the section of a static local in a function template; the access
+// hooks below cover those).
+// Dynamic shared memory is one buffer per launch; kernels declare it with
+// CG_DYNAMIC_SHARED(type, name), since `extern __shared__ T name[]` has no
+// host spelling.
+//
+// What the emulator checks (simt.cpp; compute-sanitizer's tools in brackets):
+//   * shared memory, static and dynamic, is poisoned (every byte 0xFF: NaN
+//     as a float, -1 as an integer) at the start of every block, so a value
+//     left by the previous block is never read as if it were valid (with
+//     the access hooks, a static byte is poisoned when the block first
+//     touches it, which also reaches the variables outside the section);
+//   * memory from cudaMalloc is poisoned the same way;
+//   * [synccheck] the threads of a block that meet at a barrier must all
+//     wait at the same __syncthreads call site, and the lanes that meet in a
+//     shuffle or vote at the same call site;
+//   * [racecheck] two different threads touching the same 4-byte word of
+//     shared memory between two barriers, at least one writing, is an error
+//     naming the kernel, the address and both threads (lanes of one warp
+//     are ordered by their shuffles and __syncwarp too);
+//   * [initcheck] a kernel reading bytes of a cudaMalloc allocation that no
+//     copy, memset or kernel has written is an error.
+// The access hooks take static shared memory to be any of the program's
+// writable static storage that a kernel touches, except the built-in index
+// variables (the kernels have no __device__ globals, which would be taken
+// for shared memory).
+// The last two need to see every load and store: the kernel sources are
+// compiled with the compiler's ThreadSanitizer instrumentation, whose hooks
+// (__tsan_read4, __tsan_write4, ...) this emulator defines itself
+// (access_hooks.cpp); the ThreadSanitizer runtime is never linked. Builds
+// that cannot have it (AddressSanitizer cannot be combined with it) have no
+// race or initcheck, and simt::access_checks_available() says so.
 //
 // Limits of the model: one launch at a time per process; warps are always
 // converged at a warp operation (independent thread scheduling is not
-// modelled); static __shared__ keeps the previous block's contents (real
-// hardware leaves it undefined); `#pragma unroll` is ignored.
+// modelled); `#pragma unroll` is ignored; the race detector sees only what
+// happens under the emulator's two schedules (a race on a path that no test
+// takes goes unseen).
 #pragma once
 
 #if defined(__CUDACC__)
@@ -59,7 +90,7 @@
 #define __host__
 #define __forceinline__ inline
 #define __constant__
-#define __shared__ static
+#define __shared__ static __attribute__((section("cg_simt_shared")))
 #define __launch_bounds__(...)
 
 // ---- built-in types and variables ----------------------------------------------
@@ -91,10 +122,16 @@ namespace detail {
 
 // Runs body(args) once per thread of the grid. A bad launch configuration,
 // a misused warp operation or a deadlock is recorded for cudaGetLastError.
-void run_grid(dim3 grid, dim3 block, size_t dynamic_shared_bytes, void (*body)(void*),
-                     void* args);
+void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared_bytes,
+              void (*body)(void*), void* args);
 void* dynamic_shared_memory();
-void sync_block();
+// Where a barrier or warp operation is called from (file, line): threads
+// that meet there must have come from the same one.
+struct CallSite {
+  const char* file;
+  int line;
+};
+void sync_block(CallSite site);
 
 // The warp rendezvous: every lane in `mask` posts `value` and the lane it
 // wants to read; each gets back that lane's value, and the ballot (bit i set
@@ -103,16 +140,21 @@ struct WarpResult {
   uint64_t value;
   uint32_t ballot;
 };
-WarpResult warp_exchange(uint32_t mask, uint64_t value, int source_lane);
+WarpResult warp_exchange(uint32_t mask, uint64_t value, int source_lane, CallSite site);
+// Atomics: the race detector does not count their accesses as races.
+struct AtomicScope {
+  AtomicScope();
+  ~AtomicScope();
+};
 int lane_id();
 
 template <class T>
-T exchange_value(uint32_t mask, T value, int source_lane) {
+T exchange_value(uint32_t mask, T value, int source_lane, CallSite site) {
   static_assert(std::is_trivially_copyable<T>::value && sizeof(T) <= 8,
                 "shuffles move values of up to 8 bytes");
   uint64_t bits = 0;
   std::memcpy(&bits, &value, sizeof(T));
-  bits = warp_exchange(mask, bits, source_lane).value;
+  bits = warp_exchange(mask, bits, source_lane, site).value;
   T result;
   std::memcpy(&result, &bits, sizeof(T));
   return result;
@@ -122,9 +164,10 @@ T exchange_value(uint32_t mask, T value, int source_lane) {
 
 // The launch: argument values are converted to the kernel's parameter types
 // once, as a real launch copies them, then each thread calls the kernel.
+// `name` is the kernel's name for error messages and the launch record.
 template <class... Params, class... Args>
-void launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t dynamic_shared_bytes,
-                   Args&&... args) {
+void launch(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block,
+            size_t dynamic_shared_bytes, Args&&... args) {
   static_assert(sizeof...(Params) == sizeof...(Args), "wrong number of kernel arguments");
   struct Call {
     void (*kernel)(Params...);
@@ -134,7 +177,7 @@ void launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t dynamic_sha
     Call* call = static_cast<Call*>(c);
     std::apply(call->kernel, call->params);
   };
-  detail::run_grid(grid, block, dynamic_shared_bytes, body, &call);
+  detail::run_grid(name, grid, block, dynamic_shared_bytes, body, &call);
 }
 
 }  // namespace simt
@@ -144,77 +187,96 @@ void launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t dynamic_sha
   type* name = static_cast<type*>(::cudagrad::simt::detail::dynamic_shared_memory())
 
 // ---- synchronization and warp operations ------------------------------------------
-inline void __syncthreads() { ::cudagrad::simt::detail::sync_block(); }
-inline void __syncwarp(unsigned mask = 0xffffffffu) {
-  ::cudagrad::simt::detail::warp_exchange(mask, 0, ::cudagrad::simt::detail::lane_id());
+// Each takes its call site as default arguments (__builtin_FILE and
+// __builtin_LINE are evaluated where the call is written), so kernels call
+// them exactly as under nvcc.
+#define CG_SIMT_SITE_PARAMS \
+  const char *site_file = __builtin_FILE(), int site_line = __builtin_LINE()
+#define CG_SIMT_SITE ::cudagrad::simt::detail::CallSite{site_file, site_line}
+inline void __syncthreads(CG_SIMT_SITE_PARAMS) {
+  ::cudagrad::simt::detail::sync_block(CG_SIMT_SITE);
+}
+inline void __syncwarp(unsigned mask = 0xffffffffu, CG_SIMT_SITE_PARAMS) {
+  ::cudagrad::simt::detail::warp_exchange(mask, 0, ::cudagrad::simt::detail::lane_id(),
+                                          CG_SIMT_SITE);
 }
 
 // Lane arithmetic follows the CUDA programming guide: a warp splits into
 // segments of `width` lanes, and a source outside the segment reads the
 // caller's own value.
 template <class T>
-T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize) {
+T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize, CG_SIMT_SITE_PARAMS) {
   int lane = ::cudagrad::simt::detail::lane_id();
   int base = lane & ~(width - 1);
-  return ::cudagrad::simt::detail::exchange_value(mask, var, base + (src_lane & (width - 1)));
+  return ::cudagrad::simt::detail::exchange_value(mask, var, base + (src_lane & (width - 1)),
+                                                  CG_SIMT_SITE);
 }
 template <class T>
-T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize,
+                   CG_SIMT_SITE_PARAMS) {
   int lane = ::cudagrad::simt::detail::lane_id();
   int in_segment = (lane & (width - 1)) + static_cast<int>(delta);
   int source = in_segment < width ? lane + static_cast<int>(delta) : lane;
-  return ::cudagrad::simt::detail::exchange_value(mask, var, source);
+  return ::cudagrad::simt::detail::exchange_value(mask, var, source, CG_SIMT_SITE);
 }
 template <class T>
-T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize, CG_SIMT_SITE_PARAMS) {
   int lane = ::cudagrad::simt::detail::lane_id();
   int in_segment = (lane & (width - 1)) - static_cast<int>(delta);
   int source = in_segment >= 0 ? lane - static_cast<int>(delta) : lane;
-  return ::cudagrad::simt::detail::exchange_value(mask, var, source);
+  return ::cudagrad::simt::detail::exchange_value(mask, var, source, CG_SIMT_SITE);
 }
 template <class T>
-T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize) {
+T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize, CG_SIMT_SITE_PARAMS) {
   int lane = ::cudagrad::simt::detail::lane_id();
   int source = lane ^ lane_mask;
   if ((source & ~(width - 1)) != (lane & ~(width - 1))) source = lane;
-  return ::cudagrad::simt::detail::exchange_value(mask, var, source);
+  return ::cudagrad::simt::detail::exchange_value(mask, var, source, CG_SIMT_SITE);
 }
-inline unsigned __ballot_sync(unsigned mask, int predicate) {
+inline unsigned __ballot_sync(unsigned mask, int predicate, CG_SIMT_SITE_PARAMS) {
   int lane = ::cudagrad::simt::detail::lane_id();
-  return ::cudagrad::simt::detail::warp_exchange(mask, predicate != 0, lane).ballot;
+  return ::cudagrad::simt::detail::warp_exchange(mask, predicate != 0, lane, CG_SIMT_SITE).ballot;
 }
-inline int __any_sync(unsigned mask, int predicate) { return __ballot_sync(mask, predicate) != 0; }
-inline int __all_sync(unsigned mask, int predicate) {
-  return __ballot_sync(mask, predicate) == mask;
+inline int __any_sync(unsigned mask, int predicate, CG_SIMT_SITE_PARAMS) {
+  return __ballot_sync(mask, predicate, site_file, site_line) != 0;
+}
+inline int __all_sync(unsigned mask, int predicate, CG_SIMT_SITE_PARAMS) {
+  return __ballot_sync(mask, predicate, site_file, site_line) == mask;
 }
 
-// ---- atomics: fibers never interleave inside one, so read-modify-write is enough --
+// ---- atomics: fibers never interleave inside one, so read-modify-write is enough; ----
+// the AtomicScope keeps the race detector from counting them as races.
 template <class T>
 T atomicAdd(T* address, T value) {
+  ::cudagrad::simt::detail::AtomicScope atomic;
   T old = *address;
   *address = old + value;
   return old;
 }
 template <class T>
 T atomicMax(T* address, T value) {
+  ::cudagrad::simt::detail::AtomicScope atomic;
   T old = *address;
   *address = old < value ? value : old;
   return old;
 }
 template <class T>
 T atomicMin(T* address, T value) {
+  ::cudagrad::simt::detail::AtomicScope atomic;
   T old = *address;
   *address = value < old ? value : old;
   return old;
 }
 template <class T>
 T atomicExch(T* address, T value) {
+  ::cudagrad::simt::detail::AtomicScope atomic;
   T old = *address;
   *address = value;
   return old;
 }
 template <class T>
 T atomicCAS(T* address, T compare, T value) {
+  ::cudagrad::simt::detail::AtomicScope atomic;
   T old = *address;
   if (old == compare) *address = value;
   return old;
