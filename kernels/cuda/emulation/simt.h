@@ -66,7 +66,9 @@
 // converged at a warp operation (independent thread scheduling is not
 // modelled); `#pragma unroll` is ignored; the race detector sees only what
 // happens under the emulator's two schedules (a race on a path that no test
-// takes goes unseen).
+// takes goes unseen), and only accesses the compiler instruments: an
+// explicit memcpy or memset in a kernel is not seen (CMakeLists.txt keeps
+// the compilers from making such calls out of plain stores).
 #pragma once
 
 #if defined(__CUDACC__)
