@@ -17,21 +17,29 @@
 
 namespace cudagrad {
 
+// Output length of a sliding window (convolution, pooling) along one axis,
+// floor-rounded as in PyTorch: (in + 2 padding - kernel) / stride + 1. The one
+// place this arithmetic is written: the shapes below, the layers' shape
+// inference (layers/layers.h) and the ops use it.
+inline int64_t window_output_size(int64_t in, int kernel, int stride, int padding) {
+  return (in + 2 * padding - kernel) / stride + 1;
+}
+
 // Convolution with square kernels, one stride and one padding for both axes.
 // groups == C_in == C_out is a depthwise convolution.
 struct Conv2dShape {
   int N = 1, C_in = 1, H = 1, W = 1;  // input  (N, C_in, H, W)
   int C_out = 1, kernel = 1;          // weight (C_out, C_in / groups, kernel, kernel)
   int stride = 1, padding = 0, groups = 1;
-  int H_out() const { return (H + 2 * padding - kernel) / stride + 1; }
-  int W_out() const { return (W + 2 * padding - kernel) / stride + 1; }
+  int H_out() const { return static_cast<int>(window_output_size(H, kernel, stride, padding)); }
+  int W_out() const { return static_cast<int>(window_output_size(W, kernel, stride, padding)); }
 };
 
 struct Pool2dShape {
   int N = 1, C = 1, H = 1, W = 1;  // input (N, C, H, W)
   int kernel = 2, stride = 2, padding = 0;
-  int H_out() const { return (H + 2 * padding - kernel) / stride + 1; }
-  int W_out() const { return (W + 2 * padding - kernel) / stride + 1; }
+  int H_out() const { return static_cast<int>(window_output_size(H, kernel, stride, padding)); }
+  int W_out() const { return static_cast<int>(window_output_size(W, kernel, stride, padding)); }
 };
 
 struct BatchNormShape {

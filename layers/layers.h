@@ -15,17 +15,18 @@
 #include "engine/error.h"
 #include "engine/generator.h"
 #include "engine/ops.h"
+#include "kernels/kernel_table.h"
 #include "layers/module.h"
 
 namespace cudagrad {
 
-// Output length of a sliding window along one axis, floor-rounded as in
-// PyTorch: (in + 2 padding - kernel) / stride + 1.
-inline int64_t window_output_size(int64_t in, int kernel, int stride, int padding) {
+// window_output_size (kernels/kernel_table.h) for a layer's shape inference:
+// an input smaller than the window is an error naming the sizes.
+inline int64_t checked_window_output_size(int64_t in, int kernel, int stride, int padding) {
   CG_CHECK(in + 2 * padding >= kernel, "input size " << in << " with padding " << padding
                                            << " is smaller than the " << kernel << "x" << kernel
                                            << " window");
-  return (in + 2 * padding - kernel) / stride + 1;
+  return window_output_size(in, kernel, stride, padding);
 }
 
 inline void check_image_batch(const Shape& in, int64_t channels) {
@@ -60,8 +61,8 @@ class Conv2d : public Module {
   }
   Shape infer_shape(const Shape& in, ShapeTrace&) const override {
     check_image_batch(in, in_);
-    return {in[0], out_, window_output_size(in[2], kernel_, stride_, padding_),
-            window_output_size(in[3], kernel_, stride_, padding_)};
+    return {in[0], out_, checked_window_output_size(in[2], kernel_, stride_, padding_),
+            checked_window_output_size(in[3], kernel_, stride_, padding_)};
   }
   // Each output value is a dot product over (C_in / groups) k k inputs.
   int64_t flops(const Shape&, const Shape& out) const override {
@@ -155,8 +156,8 @@ class Pool2d : public Module {
   }
   Shape infer_shape(const Shape& in, ShapeTrace&) const override {
     CG_CHECK(in.size() == 4, "expects (N, C, H, W), got " << shape_str(in));
-    return {in[0], in[1], window_output_size(in[2], kernel_, stride_, padding_),
-            window_output_size(in[3], kernel_, stride_, padding_)};
+    return {in[0], in[1], checked_window_output_size(in[2], kernel_, stride_, padding_),
+            checked_window_output_size(in[3], kernel_, stride_, padding_)};
   }
 
  protected:
