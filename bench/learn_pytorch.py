@@ -98,12 +98,19 @@ def read_labels(root):
 
 def load_image(path, size):
     """input x input RGB uint8 (3, H, W): DCT-scaled decode no smaller than the
-    target (as TurboJPEG's scaled decode in data/image.cpp), then area average."""
+    target (as TurboJPEG's scaled decode in data/image.cpp), then each axis
+    resampled as data/image_resize.cpp does: the exact area average where it
+    shrinks (PIL's BOX), bilinear between pixel centres where it grows (PIL's
+    BILINEAR, whose triangle filter spans one input pixel when enlarging).
+    HAM10000's 200x150 files grow to 224x224; ISIC's 300x225 shrink."""
     img = Image.open(path)
     img.draft("RGB", (size, size))
     img = img.convert("RGB")
-    if img.size != (size, size):
-        img = img.resize((size, size), Image.BOX)
+    w, h = img.size
+    if w != size:
+        img = img.resize((size, h), Image.BOX if w > size else Image.BILINEAR)
+    if h != size:
+        img = img.resize((size, size), Image.BOX if h > size else Image.BILINEAR)
     return torch.from_numpy(np.asarray(img, dtype=np.uint8).copy()).permute(2, 0, 1)
 
 
