@@ -404,12 +404,16 @@ Tensor nll_loss(const Tensor& logp, const std::vector<int32_t>& targets, const T
            op << ": " << targets.size() << " targets for a batch of " << N);
   CG_CHECK(label_smoothing >= 0.f && label_smoothing < 1.f,
            op << ": label smoothing must be in [0, 1), got " << label_smoothing);
+  // The zero-total-weight check reads the weights on the host: free on the
+  // CPU; on a GPU it would be a synchronizing copy every step, so there it is
+  // left out and a batch whose targets all weigh zero gives a non-finite loss,
+  // which the training step reports.
   std::vector<float> w(K, 1.f);
   if (weights.defined()) {
     CG_CHECK(weights.shape() == Shape{K},
              op << ": class weights must be (" << K << "), got " << shape_str(weights.shape()));
     check_same_device(op, logp, weights);
-    w = weights.to_vector();
+    if (weights.device().is_cpu()) w.assign(weights.data(), weights.data() + K);
   }
   double weight_sum = 0;
   for (int i = 0; i < N; ++i) {
@@ -437,6 +441,37 @@ Tensor nll_loss(const Tensor& logp, const std::vector<int32_t>& targets, const T
 Tensor cross_entropy(const Tensor& logits, const std::vector<int32_t>& targets,
                      const Tensor& weights, float label_smoothing) {
   return nll_loss(log_softmax(logits), targets, weights, label_smoothing);
+}
+
+// ---- what a training step reads back -------------------------------------------------
+
+StepReadback read_step(const Tensor& loss, const Tensor& logits,
+                       const std::vector<int32_t>& labels, const std::vector<Tensor>& gradients) {
+  const char* op = "read_step";
+  check_defined(op, loss, "loss");
+  check_defined(op, logits, "logits");
+  CG_CHECK(loss.numel() == 1, op << ": the loss must be one value, got " << shape_str(loss.shape()));
+  CG_CHECK(logits.ndim() == 2, op << ": logits must be (N, K), got " << shape_str(logits.shape()));
+  const int N = static_cast<int>(logits.dim(0)), K = static_cast<int>(logits.dim(1));
+  CG_CHECK(static_cast<int>(labels.size()) == N,
+           op << ": " << labels.size() << " labels for " << N << " rows of logits");
+  check_same_device(op, loss, logits);
+  const KernelTable& k = kernels(loss);
+
+  // [loss, correct, non-finite], filled on the device, read back once.
+  Tensor numbers = Tensor::zeros({3}, loss.device());
+  k.copy(numbers.data(), loss.data(), sizeof(float));
+  auto targets = int_buffer(N, loss.device());
+  k.copy_from_host(targets->data(), labels.data(), N * sizeof(int32_t));
+  k.count_correct(N, K, logits.data(), static_cast<const int32_t*>(targets->data()),
+                  numbers.data() + 1);
+  for (const Tensor& g : gradients) {
+    if (!g.defined()) continue;  // a parameter the loss does not reach
+    check_same_device(op, loss, g);
+    k.count_non_finite(g.numel(), g.data(), numbers.data() + 2);
+  }
+  const std::vector<float> host = numbers.to_vector();
+  return {host[0], static_cast<int64_t>(host[1]), static_cast<int64_t>(host[2])};
 }
 
 }  // namespace cudagrad

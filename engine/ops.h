@@ -56,4 +56,19 @@ Tensor nll_loss(const Tensor& logp, const std::vector<int32_t>& targets, const T
 Tensor cross_entropy(const Tensor& logits, const std::vector<int32_t>& targets,
                      const Tensor& weights, float label_smoothing = 0.f);
 
+// ---- what a training step reads back (not differentiable) ------------------------
+// On a GPU every copy to the host waits for all the work queued before it.
+// A step needs three numbers on the host: its loss, how many predictions were
+// right and whether any gradient is NaN or infinite. They are computed on the
+// tensors' device into one small buffer and come back in a single copy, where
+// reading the loss, the logits and every gradient one by one made ResNet-18
+// wait 64 times and move 47 MB each step.
+struct StepReadback {
+  float loss = 0;          // the scalar `loss`
+  int64_t correct = 0;     // rows of `logits` (N, K) whose first maximum is at the label
+  int64_t non_finite = 0;  // NaN or infinite values over `gradients` (exact below 2^24)
+};
+StepReadback read_step(const Tensor& loss, const Tensor& logits,
+                       const std::vector<int32_t>& labels, const std::vector<Tensor>& gradients);
+
 }  // namespace cudagrad

@@ -73,14 +73,6 @@ std::string non_finite_gradients(const Module& model) {
   return os.str();
 }
 
-int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& labels) {
-  const std::vector<float> v = logits.to_vector();
-  const int k = static_cast<int>(logits.dim(1));
-  int64_t correct = 0;
-  for (size_t i = 0; i < labels.size(); ++i) correct += argmax(&v[i * k], k) == labels[i];
-  return correct;
-}
-
 // What a skipped step must undo besides the weights: the running
 // statistics the forward passes updated and the dropout counters they advanced.
 struct SideState {
@@ -108,13 +100,19 @@ StepResult train_step(Module& model, Optimizer& optimizer, const Tensor& class_w
   optimizer.zero_grad();
   Tensor logits = model.forward(x);
   Tensor loss = cross_entropy(logits, batch.labels, class_weights);
-  r.loss = loss.item();
+  loss.backward();
+  // The loss, the right predictions and the count of non-finite gradient
+  // values, in one read from the device; the slow searches for where a
+  // problem began run only when there is one.
+  std::vector<Tensor> gradients;
+  for (const auto& named : model.named_parameters()) gradients.push_back(named.second.grad());
+  const StepReadback numbers = read_step(loss, logits, batch.labels, gradients);
+  r.loss = numbers.loss;
   if (!std::isfinite(r.loss)) {
     std::ostringstream os;
     os << "loss is " << r.loss << "; " << locate_non_finite(model, x, batch, class_weights);
     r.problem = os.str();
-  } else {
-    loss.backward();
+  } else if (numbers.non_finite > 0) {
     r.problem = non_finite_gradients(model);
   }
   if (!r.problem.empty()) {
@@ -124,7 +122,7 @@ StepResult train_step(Module& model, Optimizer& optimizer, const Tensor& class_w
   }
   optimizer.step();
   r.applied = true;
-  r.correct = count_correct(logits, batch.labels);
+  r.correct = numbers.correct;
   return r;
 }
 

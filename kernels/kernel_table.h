@@ -158,6 +158,18 @@ struct KernelTable {
   void (*nll_loss_backward)(int N, int K, const int32_t* targets, const float* weights,
                             float smoothing, const float* dloss, float* dlogp);
 
+  // ---- what a training step reads back (one float each, in backend memory) -------
+  // A step needs three numbers on the host: the loss, how many predictions
+  // were right and whether any gradient is NaN or infinite. Each of these
+  // accumulates into a float the caller has zeroed, so one copy brings all
+  // three back (engine/step_readback.h) instead of one per gradient tensor.
+  // *count += the number of elements of x (n) that are NaN or +-infinity.
+  void (*count_non_finite)(int64_t n, const float* x, float* count);
+  // *correct += the number of rows i of logits (N, K) whose first largest
+  // entry is at targets[i]; a row holding NaN counts as wrong.
+  void (*count_correct)(int N, int K, const float* logits, const int32_t* targets,
+                        float* correct);
+
   // ---- optimizers (in place on one parameter tensor) ----------------------------
   // SGD (PyTorch, dampening 0): g = grad + wd * p; buf = momentum * buf + g;
   // p -= lr * (nesterov ? g + momentum * buf : buf). With momentum 0, p -= lr * g.

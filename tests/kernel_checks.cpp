@@ -702,6 +702,51 @@ void check_depthwise_conv2d() {
   compare_conv(cases[1], true, false);
 }
 
+// ---- what a training step reads back ---------------------------------------------------------
+// Both add to a count that starts at 2 (not 0: they must add, not overwrite).
+// Sizes cross one block, the grid-stride cap and nothing; NaN, +inf and -inf
+// are planted at the ends and in the middle. Counts are exact.
+void check_count_non_finite() {
+  for (int64_t n : {0, 1, 257, 5000, 100003}) {
+    auto x = random_vector(n, 91);
+    std::vector<int64_t> planted = {0, n / 3, n / 2, n - 1};
+    const float bad[4] = {std::numeric_limits<float>::quiet_NaN(),
+                          std::numeric_limits<float>::infinity(),
+                          -std::numeric_limits<float>::infinity(),
+                          std::numeric_limits<float>::quiet_NaN()};
+    for (int i = 0; i < 4 && n > 3; ++i) x[planted[i]] = bad[i];
+    if (n > 100) x[n / 4] = std::numeric_limits<float>::max();  // finite, however large
+    std::vector<float> want{2.f};
+    ref.count_non_finite(n, x.data(), want.data());
+    Guarded<float> got(std::vector<float>{2.f});
+    TESTED(count_non_finite)(n, n ? in(x) : nullptr, got.data());
+    expect_match("count_non_finite n" + std::to_string(n), want, got, 0);
+    CHECK(want[0] == 2.f + (n > 3 ? 4.f : 0.f));  // the reference counts what was planted
+  }
+}
+
+void check_count_correct() {
+  for (auto [N, K] : {std::pair{1, 7}, std::pair{37, 7}, std::pair{300, 5}, std::pair{513, 2}}) {
+    auto logits = random_vector(size_t(N) * K, 92);
+    for (int i = 0; i < N; i += 5)  // ties: the first maximum wins
+      logits[size_t(i) * K + K - 1] = logits[size_t(i) * K];
+    std::vector<int32_t> targets(N);
+    for (int i = 0; i < N; ++i) targets[i] = (i * 3 + 1) % K;
+    for (int i = 0; i < N; i += 2) {  // make half the rows right on purpose
+      int best = 0;
+      for (int k = 1; k < K; ++k)
+        if (logits[size_t(i) * K + k] > logits[size_t(i) * K + best]) best = k;
+      targets[i] = best;
+    }
+    std::vector<float> want{2.f};
+    ref.count_correct(N, K, logits.data(), targets.data(), want.data());
+    Guarded<float> got(std::vector<float>{2.f});
+    TESTED(count_correct)(N, K, in(logits), in(targets), got.data());
+    expect_match(shape_label({{"count_correct N", N}, {"K", K}}), want, got, 0);
+    CHECK(want[0] >= 2.f + (N + 1) / 2);
+  }
+}
+
 // ---- memory -------------------------------------------------------------------------------
 void check_memory() {
   const size_t n = 100;
@@ -733,6 +778,8 @@ const std::vector<KernelCheck>& all_checks() {
       {"elementwise", {"concat_channels_forward", "concat_channels_backward"}, check_concat},
       {"head", {"log_softmax_forward", "log_softmax_backward"}, check_log_softmax},
       {"head", {"nll_loss_forward", "nll_loss_backward"}, check_nll_loss},
+      {"head", {"count_non_finite"}, check_count_non_finite},
+      {"head", {"count_correct"}, check_count_correct},
       {"pooling", {"max_pool2d_forward", "max_pool2d_backward"}, check_max_pool},
       {"pooling", {"avg_pool2d_forward", "avg_pool2d_backward"}, check_avg_pool},
       {"pooling", {"global_avg_pool_forward", "global_avg_pool_backward"}, check_global_avg_pool},

@@ -368,6 +368,19 @@ TEST_CASE("cpu backend: elementwise, dropout, concat and optimizers match the re
       float* outs[2] = {back0[t].data(), back1[t].data()};
       tables[t]->concat_channels_backward(2, 6, 2, cat[t].data(), channels, outs);
     }
+    // The step's count of non-finite values (the vectorized |x| <= FLT_MAX
+    // test against the reference's std::isfinite): exact, and it adds.
+    {
+      std::vector<float> x = a;
+      x[0] = std::numeric_limits<float>::quiet_NaN();
+      x[n / 2] = std::numeric_limits<float>::infinity();
+      x[n - 1] = -std::numeric_limits<float>::infinity();
+      x[n / 3] = std::numeric_limits<float>::max();
+      float counts[2] = {1.f, 1.f};
+      for (int t = 0; t < 2; ++t) tables[t]->count_non_finite(n, x.data(), &counts[t]);
+      CHECK(counts[0] == 4.f);
+      CHECK(counts[1] == 4.f);
+    }
     expect_close("concat", cat[0], cat[1], 0.0);
     expect_close("concat backward", back0[0], back0[1], 0.0);
     expect_close("concat backward", back1[0], back1[1], 0.0);

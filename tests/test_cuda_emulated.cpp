@@ -52,7 +52,8 @@ void run_group(const std::string& group) {
   X(avg_pool2d_backward) X(global_avg_pool_forward) X(global_avg_pool_backward)                  \
   X(linear_forward) X(linear_backward_input) X(linear_backward_weight)                           \
   X(concat_channels_forward) X(concat_channels_backward) X(log_softmax_forward)                  \
-  X(log_softmax_backward) X(nll_loss_forward) X(nll_loss_backward) X(sgd_step) X(adam_step)
+  X(log_softmax_backward) X(nll_loss_forward) X(nll_loss_backward) X(count_non_finite)          \
+  X(count_correct) X(sgd_step) X(adam_step)
 
 #define CG_COUNT(field) +1
 constexpr int kMemoryFunctions = 0 CG_MEMORY_FUNCTIONS(CG_COUNT);
@@ -78,7 +79,7 @@ std::vector<TableFunction> kernel_functions() {
 
 TEST_CASE("cuda emulated: memory") { run_group("memory"); }
 TEST_CASE("cuda emulated: elementwise, relu, dropout, concat") { run_group("elementwise"); }
-TEST_CASE("cuda emulated: log_softmax and nll_loss") { run_group("head"); }
+TEST_CASE("cuda emulated: log_softmax, nll_loss and the step counts") { run_group("head"); }
 TEST_CASE("cuda emulated: pooling") { run_group("pooling"); }
 TEST_CASE("cuda emulated: batch norm") { run_group("batch_norm"); }
 TEST_CASE("cuda emulated: optimizers") { run_group("optimizers"); }

@@ -1,4 +1,6 @@
 // Elementwise kernels: one OpenMP-parallel, vectorizable loop each.
+#include <cfloat>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/cpu/kernels.h"
@@ -22,6 +24,15 @@ void add(int64_t n, const float* a, const float* b, float* y) {
 void accumulate(int64_t n, const float* x, float* y) {
 #pragma omp parallel for simd schedule(static) if (n >= kMinParallelWork)
   for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+// |x| <= FLT_MAX is false exactly for NaN and +-infinity, and unlike
+// std::isfinite it is a plain comparison the compiler vectorizes.
+void count_non_finite(int64_t n, const float* x, float* count) {
+  int64_t bad = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : bad) if (n >= kMinParallelWork)
+  for (int64_t i = 0; i < n; ++i) bad += !(std::fabs(x[i]) <= FLT_MAX);
+  *count += static_cast<float>(bad);
 }
 
 void relu_forward(int64_t n, const float* x, float* y) {

@@ -90,6 +90,9 @@ void concat_channels_forward(int N, int HW, int count, const float* const* input
 void concat_channels_backward(int N, int HW, int count, const float* dy, const int* channels,
                               float* const* dxs);
 
+// count += elements of x that are NaN or infinite (elementwise.cpp)
+void count_non_finite(int64_t n, const float* x, float* count);
+
 void sgd_step(int64_t n, float* param, const float* grad, float* momentum_buf, float lr,
               float momentum, float weight_decay, bool nesterov);
 void adam_step(int64_t n, float* param, const float* grad, float* m, float* v, float lr,

@@ -99,6 +99,10 @@ void nll_loss_forward(int N, int K, const float* logp, const int32_t* targets,
 void nll_loss_backward(int N, int K, const int32_t* targets, const float* weights,
                        float smoothing, const float* dloss, float* dlogp);
 
+// step_checks.cu
+void count_non_finite(int64_t n, const float* x, float* count);
+void count_correct(int N, int K, const float* logits, const int32_t* targets, float* correct);
+
 // optimizer.cu
 void sgd_step(int64_t n, float* param, const float* grad, float* momentum_buf, float lr,
               float momentum, float weight_decay, bool nesterov);

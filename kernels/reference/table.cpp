@@ -57,6 +57,9 @@ KernelTable make_table() {
   t.nll_loss_forward = nll_loss_forward;
   t.nll_loss_backward = nll_loss_backward;
 
+  t.count_non_finite = count_non_finite;
+  t.count_correct = count_correct;
+
   t.sgd_step = sgd_step;
   t.adam_step = adam_step;
   return t;
