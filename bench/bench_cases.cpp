@@ -4,7 +4,7 @@
 #include <map>
 #include <memory>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/generator.h"
 #include "layers/summary.h"
 #include "models/registry.h"

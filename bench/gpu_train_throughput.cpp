@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "engine/autograd.h"
 #include "engine/device.h"
-#include "engine/error.h"
 #include "engine/optim.h"
 #include "models/registry.h"
 

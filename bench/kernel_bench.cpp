@@ -26,10 +26,10 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "bench/bench_cases.h"
 #include "bench/clock.h"
 #include "engine/device.h"
-#include "engine/error.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/reference/reference.h"
 #ifdef CUDAGRAD_HAVE_CUDA

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "engine/autograd.h"
 #include "engine/device.h"
-#include "engine/error.h"
 #include "engine/optim.h"
 #include "kernels/cpu/cpu.h"
 #include "models/registry.h"

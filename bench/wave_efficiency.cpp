@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "bench/bench_cases.h"
-#include "engine/error.h"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/emulation/schedule.h"
 

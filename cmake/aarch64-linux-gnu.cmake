@@ -1,7 +1,8 @@
 # Cross-compiling cudagrad for 64-bit ARM Linux on an x86-64 Debian machine
 # (scripts/test_aarch64.sh): Debian's aarch64 cross compiler, and qemu's user
-# mode to run the tests. Eigen, stb and doctest are header-only, so the
-# machine's own headers serve; the CUDA parts and TurboJPEG are left out.
+# mode to run the tests. Eigen, stb, nlohmann-json and doctest are
+# header-only, so the machine's own headers serve; the CUDA parts and
+# TurboJPEG are left out.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)

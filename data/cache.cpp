@@ -11,9 +11,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/files.h"
 #include "data/cache_format.h"
 #include "data/data_error.h"
-#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {

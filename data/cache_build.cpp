@@ -12,10 +12,10 @@
 #include <mutex>
 #include <thread>
 
+#include "base/files.h"
+#include "base/signals.h"
 #include "data/cache_format.h"
 #include "data/data_error.h"
-#include "engine/atomic_write.h"
-#include "engine/signals.h"
 
 namespace cudagrad {
 namespace data {

@@ -1,11 +1,7 @@
 #include "data/csv.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/files.h"
 #include "data/data_error.h"
 
 namespace cudagrad {
@@ -115,16 +111,7 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
 }
 
 CsvTable read_csv(const std::string& path) {
-  // A folder opens like a file and reads as empty; say what it is instead.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    data_error(path, ": is a folder, expected a CSV file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) data_error(path, ": cannot open file (", std::strerror(errno), ")");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) data_error(path, ": read error");
-  return parse_csv(text.str(), path);
+  return parse_csv(files::read_file(path, "a CSV file"), path);
 }
 
 std::string trim_spaces(const std::string& s) {

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 namespace data {

@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/files.h"
 #include "data/data_error.h"
 #include "data/image_internal.h"
-#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {
@@ -29,29 +29,10 @@ bool is_png(const uint8_t* d, size_t n) {
   return n >= 8 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0;
 }
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) data_error(path, ": cannot open (", std::strerror(errno), ")");
-  // fopen accepts a folder; reading it would then fail with a vague error.
-  struct stat info;
-  if (::fstat(::fileno(f), &info) == 0 && S_ISDIR(info.st_mode)) {
-    std::fclose(f);
-    data_error(path, ": is a folder, expected an image file");
-  }
-  std::vector<uint8_t> bytes;
-  uint8_t buffer[1 << 16];
-  size_t got;
-  while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
-    bytes.insert(bytes.end(), buffer, buffer + got);
-    if (bytes.size() > kMaxFileBytes) {
-      std::fclose(f);
-      data_error(path, ": larger than ", kMaxFileBytes >> 20, " MiB, not an image we can use");
-    }
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) data_error(path, ": read error");
-  return bytes;
+// The whole image file; a folder, an unreadable file or one above
+// kMaxFileBytes is an Error naming it.
+std::string read_image_file(const std::string& path) {
+  return files::read_file(path, "an image file", kMaxFileBytes);
 }
 
 // Width and height from the file header, read here rather than trusted to a
@@ -132,7 +113,7 @@ Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& na
                          JpegDecoder decoder, int min_width, int min_height) {
   if (size == 0) data_error(name, ": empty file (0 bytes)");
   if (size > kMaxFileBytes)
-    data_error(name, ": larger than ", kMaxFileBytes >> 20, " MiB, not an image we can use");
+    data_error(name, ": larger than ", kMaxFileBytes >> 20, " MiB, too large for an image file");
   const bool png = is_png(data, size);
   if (!png && !is_jpeg(data, size)) data_error(name, ": not a JPEG or PNG file");
   const char* kind = png ? "PNG" : "JPEG";
@@ -160,13 +141,15 @@ Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& na
 }
 
 Image decode_image(const std::string& path, JpegDecoder decoder) {
-  std::vector<uint8_t> bytes = read_file_bytes(path);
-  return decode_image_bytes(bytes.data(), bytes.size(), path, decoder);
+  const std::string bytes = read_image_file(path);
+  return decode_image_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path,
+                            decoder);
 }
 
 Image load_resized(const std::string& path, int width, int height, JpegDecoder decoder) {
-  std::vector<uint8_t> bytes = read_file_bytes(path);
-  Image image = decode_image_bytes(bytes.data(), bytes.size(), path, decoder, width, height);
+  const std::string bytes = read_image_file(path);
+  Image image = decode_image_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                   path, decoder, width, height);
   if (image.width == width && image.height == height) return image;
   return resize(image, width, height);
 }

@@ -7,12 +7,12 @@
 #include <thread>
 #include <vector>
 
+#include "base/files.h"
 #include "data/classes.h"
 #include "data/csv.h"
 #include "data/data_error.h"
 #include "data/random.h"
 #include "data/sample_draw.h"
-#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {

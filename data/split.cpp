@@ -6,10 +6,10 @@
 #include <set>
 #include <sstream>
 
+#include "base/files.h"
 #include "data/csv.h"
 #include "data/data_error.h"
 #include "data/random.h"
-#include "engine/atomic_write.h"
 
 namespace cudagrad {
 namespace data {

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "base/error.h"
 #include "engine/dispatch.h"
-#include "engine/error.h"
 #include "engine/profiler.h"
 
 namespace cudagrad {

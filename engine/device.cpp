@@ -1,6 +1,6 @@
 #include "engine/device.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "kernels/cpu/cpu.h"
 #ifdef CUDAGRAD_HAVE_CUDA
 #include "kernels/cuda/cuda_backend.h"

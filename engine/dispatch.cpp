@@ -1,6 +1,6 @@
 #include "engine/dispatch.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/reference/reference.h"
 #ifdef CUDAGRAD_HAVE_CUDA

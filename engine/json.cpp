@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 namespace json {
@@ -471,6 +471,34 @@ std::string to_text(const Value& value) {
   std::string out;
   write(value, 0, out);
   return out + "\n";
+}
+
+void to_json(nlohmann::ordered_json& out, const Value& value) {
+  switch (value.type()) {
+    case Value::Type::Null:
+      out = nullptr;
+      return;
+    case Value::Type::Bool:
+      out = value.as_bool();
+      return;
+    case Value::Type::Integer:
+      out = value.as_integer();
+      return;
+    case Value::Type::Number:
+      out = value.as_number();
+      return;
+    case Value::Type::String:
+      out = value.as_string();
+      return;
+    case Value::Type::Array:
+      out = nlohmann::ordered_json::array();
+      for (const Value& item : value.items()) out.push_back(item);
+      return;
+    case Value::Type::Object:
+      out = nlohmann::ordered_json::object();
+      for (const auto& member : value.members()) out[member.first] = member.second;
+      return;
+  }
 }
 
 }  // namespace json

@@ -1,16 +1,16 @@
-// JSON: one value type, one reader and one writer, for safetensors headers,
-// checkpoint metadata, eval.json and the report.
+// The hand-written JSON value, reader and writer that the command line in
+// examples/ still uses (checkpoint metadata, config.json). Everything else
+// reads and writes JSON through nlohmann-json (base/json.h); this file goes
+// when the command line does too.
 //
 // Object members keep their file (or insertion) order, and the reader keeps
 // duplicated names, so safetensors can report a tensor named twice instead
 // of silently losing one. Integers written without a fraction or exponent
 // stay exact 64-bit integers; other numbers are doubles. JSON has no NaN or
 // infinity: the writer prints them as null, which marks "undefined".
-//
-// Built as its own small library (cudagrad_json), so the report library can
-// use it without the engine.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +89,11 @@ std::string to_text(const Value& value);
 // `s` as a quoted JSON string: ", \ and control characters escaped, other
 // bytes (UTF-8) written as they are.
 std::string quote(const std::string& s);
+
+// A Value as nlohmann's JSON (base/json.h), which the report library takes:
+// nlohmann finds this function by argument-dependent lookup, so a Value
+// converts where an nlohmann::ordered_json is expected.
+void to_json(nlohmann::ordered_json& out, const Value& value);
 
 }  // namespace json
 }  // namespace cudagrad

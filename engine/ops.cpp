@@ -5,9 +5,9 @@
 
 #include <cmath>
 
+#include "base/error.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/error.h"
 
 namespace cudagrad {
 

@@ -13,9 +13,9 @@
 #include <memory>
 #include <set>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
-#include "engine/json.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "base/json.h"
 
 namespace cudagrad {
 
@@ -110,33 +110,32 @@ struct Entry {
   uint64_t begin = 0, end = 0;
 };
 
-uint64_t checked_integer(const json::Value& v, const std::string& path, const std::string& what) {
-  CG_CHECK(v.is_integer() && v.as_integer() >= 0,
+uint64_t checked_integer(const Json& v, const std::string& path, const std::string& what) {
+  // The header grammar (HeaderGrammar) has already refused fractions and
+  // integers beyond int64; what is left to refuse is a sign.
+  CG_CHECK(v.is_number_unsigned(),
            path << ": " << what << " must be a non-negative integer, got "
-                << (v.is_integer() ? "a negative integer" : json::type_name(v.type())));
-  return static_cast<uint64_t>(v.as_integer());
+                << (v.is_number_integer() ? "a negative integer" : json::type_name(v)));
+  return v.get<uint64_t>();
 }
 
-Entry parse_entry(const std::string& path, const std::string& name, const json::Value& info,
+Entry parse_entry(const std::string& path, const std::string& name, const Json& info,
                   uint64_t data_bytes) {
   Entry e;
   e.name = name;
   const std::string where = "tensor '" + name + "'";
   CG_CHECK(info.is_object(), path << ": " << where << " must be an object with dtype, shape and "
-                                  << "data_offsets, got " << json::type_name(info.type()));
-  std::set<std::string> keys;
-  for (const auto& m : info.members())
-    CG_CHECK(keys.insert(m.first).second,
-             path << ": " << where << " has key '" << m.first << "' twice");
-  const json::Value* dtype = info.find("dtype");
-  const json::Value* shape = info.find("shape");
-  const json::Value* offsets = info.find("data_offsets");
-  CG_CHECK(dtype && shape && offsets,
+                                  << "data_offsets, got " << json::type_name(info));
+  // (A key given twice was refused while parsing: HeaderGrammar.)
+  const auto dtype = info.find("dtype");
+  const auto shape = info.find("shape");
+  const auto offsets = info.find("data_offsets");
+  CG_CHECK(dtype != info.end() && shape != info.end() && offsets != info.end(),
            path << ": " << where << " must have dtype, shape and data_offsets");
 
   CG_CHECK(dtype->is_string(), path << ": " << where << ": dtype must be a string");
-  e.dtype = find_dtype(dtype->as_string());
-  CG_CHECK(e.dtype, path << ": " << where << " has unsupported dtype '" << dtype->as_string()
+  e.dtype = find_dtype(dtype->get<std::string>());
+  CG_CHECK(e.dtype, path << ": " << where << " has unsupported dtype '" << dtype->get<std::string>()
                          << "' (expected F32, F64, F16, BF16, I64, I32, I16, I8, U8 or BOOL)");
 
   // Products are checked against overflow before they are formed; an empty
@@ -144,7 +143,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json::
   CG_CHECK(shape->is_array(), path << ": " << where << ": shape must be an array");
   uint64_t nonzero_product = 1;
   bool empty = false;
-  for (const auto& dim : shape->items()) {
+  for (const auto& dim : *shape) {
     uint64_t d = checked_integer(dim, path, where + " shape entry");
     if (d == 0) {
       empty = true;
@@ -157,10 +156,10 @@ Entry parse_entry(const std::string& path, const std::string& name, const json::
   }
   const uint64_t numel = empty ? 0 : nonzero_product;
 
-  CG_CHECK(offsets->is_array() && offsets->items().size() == 2,
+  CG_CHECK(offsets->is_array() && offsets->size() == 2,
            path << ": " << where << ": data_offsets must be an array [begin, end]");
-  e.begin = checked_integer(offsets->items()[0], path, where + " data_offsets begin");
-  e.end = checked_integer(offsets->items()[1], path, where + " data_offsets end");
+  e.begin = checked_integer((*offsets)[0], path, where + " data_offsets begin");
+  e.end = checked_integer((*offsets)[1], path, where + " data_offsets end");
   CG_CHECK(e.begin <= e.end, path << ": " << where << " has data_offsets begin " << e.begin
                                   << " after end " << e.end);
   CG_CHECK(e.end <= data_bytes, path << ": " << where << " has data_offsets end " << e.end
@@ -206,6 +205,68 @@ struct ByteSource {
   std::function<void(uint64_t offset, unsigned char* dst, size_t n)> read;
 };
 
+// What a safetensors header may hold, checked while nlohmann parses it:
+// objects, arrays, strings and integers within int64. Fractions, exponents,
+// true/false and null have no place in a header, and accepting them would
+// only widen what a damaged file can smuggle in. A name given twice in one
+// object is refused (nlohmann would keep the last and lose a tensor without
+// a word), and so is nesting deeper than 64 levels.
+class HeaderGrammar {
+ public:
+  explicit HeaderGrammar(std::string path) : path_(std::move(path)) {}
+
+  bool operator()(int depth, Json::parse_event_t event, Json& parsed) {
+    using Event = Json::parse_event_t;
+    if (event == Event::object_start || event == Event::array_start)
+      CG_CHECK(depth < kMaxDepth,
+               path_ << " header: nesting deeper than " << kMaxDepth << " levels is refused");
+    if (event == Event::object_start) objects_.push_back({last_key_, {}});
+    if (event == Event::object_end) objects_.pop_back();
+    if (event == Event::key) {
+      last_key_ = parsed.get<std::string>();
+      if (!objects_.back().keys.insert(last_key_).second) repeated(last_key_);
+    }
+    if (event == Event::value) check_value(parsed);
+    return true;  // keep every value
+  }
+
+ private:
+  static constexpr int kMaxDepth = 64;
+  struct Object {
+    std::string key;  // the name this object is the value of ("" for the header itself)
+    std::set<std::string> keys;
+  };
+
+  [[noreturn]] void repeated(const std::string& name) const {
+    if (objects_.size() == 1)
+      CG_FAIL(path_ << ": name '" << name << "' appears twice in the header");
+    const std::string& owner = objects_.back().key;
+    if (objects_.size() == 2 && owner == "__metadata__")
+      CG_FAIL(path_ << ": __metadata__ key '" << name << "' appears twice");
+    CG_FAIL(path_ << ": tensor '" << owner << "' has key '" << name << "' twice");
+  }
+
+  void check_value(const Json& v) const {
+    if (v.is_number_float()) {
+      // nlohmann reads an integer too large for 64 bits as a double.
+      const double x = v.get<double>();
+      CG_CHECK(!(x == std::floor(x) && std::fabs(x) >= 9.2e18),
+               path_ << " header: an integer outside the 64-bit range");
+      CG_FAIL(path_ << " header: a number with a fraction or exponent is not accepted "
+                       "(only integers)");
+    }
+    CG_CHECK(!v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t(INT64_MAX),
+             path_ << " header: an integer outside the 64-bit range");
+    CG_CHECK(!v.is_boolean() && !v.is_null(),
+             path_ << " header: " << v.dump() << " is not accepted (only objects, arrays, "
+                   << "strings and integers)");
+  }
+
+  std::string path_;
+  std::vector<Object> objects_;
+  std::string last_key_;
+};
+
 NamedTensors parse_safetensors(const ByteSource& src, SafetensorsMetadata* metadata) {
   const std::string& path = src.name;
   const uint64_t file_bytes = src.size;
@@ -225,32 +286,30 @@ NamedTensors parse_safetensors(const ByteSource& src, SafetensorsMetadata* metad
 
   std::string header(header_bytes, '\0');
   src.read(8, reinterpret_cast<unsigned char*>(&header[0]), header_bytes);
-  json::Value root = json::parse(header, path + " header", json::Grammar::SafetensorsHeader);
+  const Json root = json::parse(header, path + " header", HeaderGrammar(path));
   CG_CHECK(root.is_object(),
-           path << ": header must be a JSON object, got " << json::type_name(root.type()));
+           path << ": header must be a JSON object, got " << json::type_name(root));
 
   const uint64_t data_start = 8 + header_bytes;
   const uint64_t data_bytes = file_bytes - data_start;
   std::vector<Entry> entries;
-  std::set<std::string> names;
   SafetensorsMetadata meta;
-  for (const auto& member : root.members()) {
+  // (A name given twice was refused while parsing: HeaderGrammar.)
+  for (const auto& member : root.items()) {
+    const std::string& name = member.key();
     // save_safetensors refuses an empty name, so load does too: a tensor
     // nobody can ask for by name is a damaged header, not data.
-    CG_CHECK(!member.first.empty(), path << ": a tensor in the header has an empty name");
-    CG_CHECK(names.insert(member.first).second,
-             path << ": name '" << member.first << "' appears twice in the header");
-    if (member.first == "__metadata__") {
-      CG_CHECK(member.second.is_object(), path << ": __metadata__ must be an object of strings");
-      for (const auto& kv : member.second.members()) {
-        CG_CHECK(kv.second.is_string(),
-                 path << ": __metadata__ value for '" << kv.first << "' must be a string");
-        CG_CHECK(meta.emplace(kv.first, kv.second.as_string()).second,
-                 path << ": __metadata__ key '" << kv.first << "' appears twice");
+    CG_CHECK(!name.empty(), path << ": a tensor in the header has an empty name");
+    if (name == "__metadata__") {
+      CG_CHECK(member.value().is_object(), path << ": __metadata__ must be an object of strings");
+      for (const auto& kv : member.value().items()) {
+        CG_CHECK(kv.value().is_string(),
+                 path << ": __metadata__ value for '" << kv.key() << "' must be a string");
+        meta.emplace(kv.key(), kv.value().get<std::string>());
       }
       continue;
     }
-    entries.push_back(parse_entry(path, member.first, member.second, data_bytes));
+    entries.push_back(parse_entry(path, name, member.value(), data_bytes));
   }
   check_tiling(path, entries, data_bytes);
 
@@ -318,29 +377,17 @@ struct ClosingFile {
 };
 
 std::string header_json(const NamedTensors& tensors, const SafetensorsMetadata& metadata) {
-  std::string h = "{";
-  if (!metadata.empty()) {
-    h += "\"__metadata__\":{";
-    bool first = true;
-    for (const auto& kv : metadata) {
-      if (!first) h += ",";
-      first = false;
-      h += json::quote(kv.first) + ":" + json::quote(kv.second);
-    }
-    h += "}";
-  }
+  Json header = Json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;  // a map of strings: an object
   uint64_t offset = 0;
   for (const auto& nt : tensors) {
-    if (h.size() > 1) h += ",";
     const uint64_t bytes = static_cast<uint64_t>(nt.second.numel()) * 4;
-    h += json::quote(nt.first) + ":{\"dtype\":\"F32\",\"shape\":[";
-    const Shape& shape = nt.second.shape();
-    for (size_t i = 0; i < shape.size(); ++i) h += (i ? "," : "") + std::to_string(shape[i]);
-    h += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) +
-         "]}";
+    header[nt.first] = {{"dtype", "F32"},
+                        {"shape", nt.second.shape()},
+                        {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  h += "}";
+  std::string h = json::to_compact_text(header);
   // Padding with spaces keeps the data area 8-byte aligned, as other writers do.
   while (h.size() % 8) h += ' ';
   return h;
@@ -362,7 +409,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   }
   const std::string header = header_json(tensors, metadata);
 
-  // The one writer (engine/atomic_write.h) checks the target and owns the
+  // The one writer (base/files.h) checks the target and owns the
   // temporary; the tensors are streamed into it rather than built as one
   // string, so a large model is not held twice in memory.
   files::TemporaryFile temporary(path);

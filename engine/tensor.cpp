@@ -2,9 +2,9 @@
 
 #include <sstream>
 
+#include "base/error.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/error.h"
 #include "engine/generator.h"
 
 namespace cudagrad {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/json.h"
 #include "examples/model_setup.h"
 #include "examples/run_data.h"

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "engine/json.h"
 #include "examples/commands.h"
 #include "examples/device_choice.h"

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "examples/checkpoint.h"
 #include "examples/commands.h"
 #include "examples/device_choice.h"

@@ -14,11 +14,11 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/error.h"
+#include "base/files.h"
 #include "data/classes.h"
 #include "data/csv.h"
-#include "engine/atomic_write.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "examples/checkpoint.h"
 #include "examples/commands.h"
 #include "examples/device_choice.h"

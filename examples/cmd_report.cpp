@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "engine/json.h"
 #include "examples/checkpoint.h"
 #include "examples/commands.h"

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/error.h"
 #include "data/classes.h"
 #include "data/sample_data.h"
-#include "engine/error.h"
 #include "examples/commands.h"
 #include "examples/flags.h"
 

@@ -2,7 +2,7 @@
 // FLOPs, and Keras' totals (layers/summary.h).
 #include <iostream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "examples/commands.h"
 #include "examples/flags.h"
 #include "layers/summary.h"

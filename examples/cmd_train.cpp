@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <set>
 
+#include "base/error.h"
 #include "data/classes.h"
 #include "data/sample_data.h"
-#include "engine/error.h"
 #include "examples/checkpoint.h"
 #include "examples/commands.h"
 #include "examples/device_choice.h"

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+#include "base/signals.h"
 #include "engine/device.h"
-#include "engine/error.h"
-#include "kernels/cpu/cpu.h"
 #include "examples/commands.h"
-#include "engine/signals.h"
 #include "examples/interrupt.h"
+#include "kernels/cpu/cpu.h"
 
 namespace cudagrad {
 namespace cli {

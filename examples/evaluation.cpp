@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "base/error.h"
 #include "data/loader.h"
-#include "engine/error.h"
 #include "examples/inference.h"
 #include "examples/run_data.h"
 

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 namespace cli {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "base/error.h"
 #include "data/image.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "examples/flags.h"
 #include "examples/inference.h"
 #include "report/png_chart.h"

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include "base/error.h"
 #include "data/image.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "engine/ops.h"
 
 namespace cudagrad {

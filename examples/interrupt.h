@@ -1,5 +1,5 @@
 // Ctrl-C (SIGINT) or SIGTERM during training: the signal is only recorded
-// (engine/signals.h); the training loop checks after each step, saves a
+// (base/signals.h); the training loop checks after each step, saves a
 // checkpoint and throws Interrupted. The program then exits with 130 for
 // SIGINT and 143 for SIGTERM, as shells report a program the signal ended.
 // A second signal ends the program at once (temporaries removed; the last
@@ -7,7 +7,7 @@
 #pragma once
 #include <string>
 
-#include "engine/signals.h"
+#include "base/signals.h"
 
 namespace cudagrad {
 namespace cli {

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <map>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/generator.h"
 #include "models/registry.h"
 

@@ -1,6 +1,6 @@
 #include "examples/recipes.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 namespace cli {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "examples/device_choice.h"
 
 namespace cudagrad {

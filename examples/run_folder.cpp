@@ -10,14 +10,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <set>
 #include <vector>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
-#include "engine/signals.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "base/signals.h"
 
 namespace cudagrad {
 namespace cli {
@@ -57,19 +55,12 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string read_or_empty(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Whether `dir` holds no checkpoint and at most the first epoch's results
 // (best.safetensors, and a metrics.csv of one row): what a run killed while
 // writing its first checkpoint leaves.
 bool at_most_first_epoch(const std::string& dir) {
   if (fs::exists(fs::path(dir) / "last.ckpt")) return false;
-  const std::string metrics = read_or_empty(fs::path(dir) / "metrics.csv");
+  const std::string metrics = files::read_file_or_empty((fs::path(dir) / "metrics.csv").string());
   return std::count(metrics.begin(), metrics.end(), '\n') <= 2;  // the header and one row
 }
 
@@ -123,7 +114,8 @@ RunLock::~RunLock() {
 void claim_run_folder(const std::string& dir, const std::string& config_json, bool overwrite) {
   files::remove_stale_temporaries(dir);
   const bool own_first_epoch =
-      read_or_empty(fs::path(dir) / "config.json") == config_json && at_most_first_epoch(dir);
+      files::read_file_or_empty((fs::path(dir) / "config.json").string()) == config_json &&
+      at_most_first_epoch(dir);
   std::vector<std::string> foreign;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();

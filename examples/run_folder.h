@@ -29,7 +29,7 @@ class RunLock {
  private:
   std::string path_;
   int fd_ = -1;
-  int slot_ = -1;  // among the files a fatal signal removes (engine/signals.h)
+  int slot_ = -1;  // among the files a fatal signal removes (base/signals.h)
 };
 
 // For a new run in `dir` (locked by the caller): an Error when the folder

@@ -6,11 +6,11 @@
 #include <set>
 #include <sstream>
 
+#include "base/error.h"
 #include "data/augment.h"
 #include "data/class_weights.h"
 #include "data/classes.h"
 #include "data/dataset.h"
-#include "engine/error.h"
 #include "engine/json.h"
 #include "models/registry.h"
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "base/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "engine/ops.h"
 #include "examples/inference.h"
 #include "examples/model_setup.h"
@@ -14,19 +14,6 @@ namespace cli {
 
 namespace {
 
-// "message (engine/autograd.cpp:46)" -> "message": the location helps a
-// developer in a top-level error, but not in the middle of a sentence.
-std::string without_location(const std::string& message) {
-  const size_t open = message.rfind(" (");
-  if (open == std::string::npos || message.back() != ')') return message;
-  const std::string inside = message.substr(open + 2, message.size() - open - 3);
-  const size_t colon = inside.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= inside.size() ||
-      inside.find_first_not_of("0123456789", colon + 1) != std::string::npos)
-    return message;
-  return message.substr(0, open);
-}
-
 // Runs the forward pass again with every op checking its output.
 std::string locate_non_finite(Module& model, const Tensor& x, const data::Batch& batch,
                               const Tensor& class_weights) {
@@ -35,7 +22,7 @@ std::string locate_non_finite(Module& model, const Tensor& x, const data::Batch&
     NoGradGuard no_grad;
     cross_entropy(model.forward(x), batch.labels, class_weights);
   } catch (const Error& e) {
-    return without_location(e.what());
+    return e.what();  // the message alone; its source location is in e.where()
   }
   return "a second forward pass found no non-finite output (inputs or kernels differ between runs?)";
 }

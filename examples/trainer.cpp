@@ -4,15 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <sstream>
 
+#include "base/error.h"
+#include "base/files.h"
 #include "data/class_weights.h"
 #include "data/loader.h"
-#include "engine/atomic_write.h"
 #include "engine/device.h"
-#include "engine/error.h"
 #include "examples/device_choice.h"
 #include "examples/inference.h"
 #include "examples/interrupt.h"
@@ -34,13 +33,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c, const Module& model) {
@@ -192,7 +184,7 @@ void run_training(const TrainConfig& config, const TrainingCheckpoint* resume) {
   } else {
     if (!config.pretrained.empty()) load_pretrained(*run.model, config.pretrained);
     data::write_splits_csv(run.path("splits.csv"), dataset.samples, make_split(dataset, config));
-    run.state.splits_csv = read_text(run.path("splits.csv"));
+    run.state.splits_csv = files::read_file(run.path("splits.csv"));
     run.state.lr = config.lr;
   }
   // Re-read, so a resumed run checks the dataset still matches its split.

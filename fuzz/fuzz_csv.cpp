@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string>
 
+#include "base/error.h"
 #include "data/csv.h"
 #include "data/dataset_internal.h"
-#include "engine/error.h"
 #include "fuzz/fuzz_check.h"
 
 using namespace cudagrad::data;

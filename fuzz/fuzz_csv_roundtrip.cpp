@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "data/csv.h"
-#include "engine/error.h"
 #include "fuzz/fuzz_check.h"
 
 using namespace cudagrad::data;

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/error.h"
 #include "data/image.h"
-#include "engine/error.h"
 #include "fuzz/fuzz_check.h"
 
 using namespace cudagrad::data;

@@ -1,7 +1,8 @@
 // The safetensors reader on arbitrary bytes (load_safetensors_bytes runs the
-// same parser as a file on disk). The JSON reader also gets the raw bytes,
-// with the full grammar, so it is reachable without a valid 8-byte length in
-// front and without the header grammar's limits.
+// same parser as a file on disk). The JSON reader (nlohmann through
+// base/json.h) also gets the raw bytes, with the full grammar, so it is
+// reachable without a valid 8-byte length in front and without the header
+// grammar's limits: whatever it is fed must end in a value or an Error.
 //
 // A file that loads must agree with itself: every tensor's element count is
 // its shape's product, names are unique and not "__metadata__".
@@ -9,8 +10,8 @@
 #include <set>
 #include <string>
 
-#include "engine/error.h"
-#include "engine/json.h"
+#include "base/error.h"
+#include "base/json.h"
 #include "engine/safetensors.h"
 #include "fuzz/fuzz_check.h"
 

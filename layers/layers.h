@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/generator.h"
 #include "engine/ops.h"
 #include "kernels/kernel_table.h"

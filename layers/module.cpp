@@ -2,7 +2,7 @@
 
 #include "engine/autograd.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "models/lenet.h"
 #include "models/mobilenet.h"
 #include "models/resnet.h"

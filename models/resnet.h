@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "layers/network.h"
 #include "layers/residual.h"
 

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/files.h"
 
 namespace cudagrad {
 namespace report {

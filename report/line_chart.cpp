@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "report/chart_style.h"
 #include "report/png_chart.h"
 

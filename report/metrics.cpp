@@ -5,7 +5,7 @@
 #include <numeric>
 #include <set>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 namespace report {

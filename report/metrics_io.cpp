@@ -3,8 +3,9 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "base/json.h"
 #include "report/metrics.h"
 
 namespace cudagrad {
@@ -120,125 +121,123 @@ std::string format_confusion_matrix(const ClassificationMetrics& m) {
 
 namespace {
 
-json::Value optional_number(const std::optional<double>& x) {
-  return x ? json::Value(*x) : json::Value();
+Json optional_number(const std::optional<double>& x) { return x ? Json(*x) : Json(); }
+
+std::optional<double> read_optional(const Json& j, const std::string& key,
+                                    const std::string& source) {
+  if (json::member(j, key, source).is_null()) return std::nullopt;
+  return json::number_at(j, key, source);
 }
 
-std::optional<double> read_optional(const json::Value& j, const std::string& key) {
-  const json::Value& v = j.at(key);
-  if (v.is_null()) return std::nullopt;
-  return v.as_number();
+// The items of the array member `key`; an Error when it is something else.
+const Json& array_at(const Json& j, const std::string& key, const std::string& source) {
+  const Json& v = json::member(j, key, source);
+  if (!v.is_array())
+    throw Error(source + ": '" + key + "' must be an array, found " + json::type_name(v));
+  return v;
 }
 
 }  // namespace
 
-json::Value metrics_to_json(const ClassificationMetrics& m) {
-  json::Value classes = json::Value::array();
+Json metrics_to_json(const ClassificationMetrics& m) {
+  Json classes = Json::array();
   for (const auto& c : m.per_class)
-    classes.push_back(json::Value::object()
-                          .set("name", c.name)
-                          .set("support", c.support)
-                          .set("predicted", c.predicted)
-                          .set("correct", c.correct)
-                          .set("precision", optional_number(c.precision))
-                          .set("recall", optional_number(c.recall))
-                          .set("f1", optional_number(c.f1))
-                          .set("auc", optional_number(c.auc)));
-  json::Value confusion = json::Value::array();
-  for (const auto& row : m.confusion) {
-    json::Value r = json::Value::array();
-    for (int64_t count : row) r.push_back(count);
-    confusion.push_back(r);
-  }
-  json::Value names = json::Value::array();
-  for (const auto& name : m.class_names) names.push_back(name);
-
-  return json::Value::object()
-      .set("samples", m.num_samples)
-      .set("accuracy", m.accuracy)
-      .set("balanced_accuracy", m.balanced_accuracy)
-      .set("macro_f1", optional_number(m.macro_f1))
-      .set("weighted_f1", m.weighted_f1)
-      .set("macro_auc", optional_number(m.macro_auc))
-      .set("mean_log_loss", m.mean_log_loss)
-      .set("majority_baseline", json::Value::object()
-                                    .set("class", m.class_names[m.majority_class])
-                                    .set("accuracy", m.majority_accuracy)
-                                    .set("balanced_accuracy", m.majority_balanced_accuracy))
-      .set("class_names", names)
-      .set("classes", classes)
-      .set("confusion_matrix", confusion);
+    classes.push_back({{"name", c.name},
+                       {"support", c.support},
+                       {"predicted", c.predicted},
+                       {"correct", c.correct},
+                       {"precision", optional_number(c.precision)},
+                       {"recall", optional_number(c.recall)},
+                       {"f1", optional_number(c.f1)},
+                       {"auc", optional_number(c.auc)}});
+  return {{"samples", m.num_samples},
+          {"accuracy", m.accuracy},
+          {"balanced_accuracy", m.balanced_accuracy},
+          {"macro_f1", optional_number(m.macro_f1)},
+          {"weighted_f1", m.weighted_f1},
+          {"macro_auc", optional_number(m.macro_auc)},
+          {"mean_log_loss", m.mean_log_loss},
+          {"majority_baseline",
+           {{"class", m.class_names[m.majority_class]},
+            {"accuracy", m.majority_accuracy},
+            {"balanced_accuracy", m.majority_balanced_accuracy}}},
+          {"class_names", m.class_names},
+          {"classes", classes},
+          {"confusion_matrix", m.confusion}};
 }
 
-ClassificationMetrics metrics_from_json(const json::Value& j) {
+ClassificationMetrics metrics_from_json(const Json& j, const std::string& source) {
   ClassificationMetrics m;
-  m.num_samples = j.at("samples").as_integer();
-  m.accuracy = j.at("accuracy").as_number();
-  m.balanced_accuracy = j.at("balanced_accuracy").as_number();
-  m.macro_f1 = read_optional(j, "macro_f1");
-  m.weighted_f1 = j.at("weighted_f1").as_number();
-  m.macro_auc = read_optional(j, "macro_auc");
-  m.mean_log_loss = j.at("mean_log_loss").as_number();
-  for (const auto& name : j.at("class_names").items()) m.class_names.push_back(name.as_string());
+  m.num_samples = json::integer_at(j, "samples", source);
+  m.accuracy = json::number_at(j, "accuracy", source);
+  m.balanced_accuracy = json::number_at(j, "balanced_accuracy", source);
+  m.macro_f1 = read_optional(j, "macro_f1", source);
+  m.weighted_f1 = json::number_at(j, "weighted_f1", source);
+  m.macro_auc = read_optional(j, "macro_auc", source);
+  m.mean_log_loss = json::number_at(j, "mean_log_loss", source);
+  for (const auto& name : array_at(j, "class_names", source)) {
+    if (!name.is_string())
+      throw Error(source + ": class_names must hold strings, found " + json::type_name(name));
+    m.class_names.push_back(name.get<std::string>());
+  }
   const size_t k = m.class_names.size();
-  CG_CHECK(k >= 2, "metrics JSON: expected at least 2 class names, found " << k);
+  CG_CHECK(k >= 2, source << ": expected at least 2 class names, found " << k);
 
-  const json::Value& baseline = j.at("majority_baseline");
-  const std::string majority = baseline.at("class").as_string();
+  const Json& baseline = json::member(j, "majority_baseline", source);
+  const std::string majority = json::string_at(baseline, "class", source);
   const auto found = std::find(m.class_names.begin(), m.class_names.end(), majority);
   CG_CHECK(found != m.class_names.end(),
-           "metrics JSON: majority class '" << majority << "' is not one of class_names");
+           source << ": majority class '" << majority << "' is not one of class_names");
   m.majority_class = static_cast<int>(found - m.class_names.begin());
-  m.majority_accuracy = baseline.at("accuracy").as_number();
-  m.majority_balanced_accuracy = baseline.at("balanced_accuracy").as_number();
+  m.majority_accuracy = json::number_at(baseline, "accuracy", source);
+  m.majority_balanced_accuracy = json::number_at(baseline, "balanced_accuracy", source);
 
-  const auto& classes = j.at("classes").items();
-  CG_CHECK(classes.size() == k, "metrics JSON: " << classes.size() << " entries in 'classes' for "
-                                                 << k << " class names");
+  const Json& classes = array_at(j, "classes", source);
+  CG_CHECK(classes.size() == k,
+           source << ": " << classes.size() << " entries in 'classes' for " << k << " class names");
   for (const auto& c : classes) {
     ClassMetrics cm;
-    cm.name = c.at("name").as_string();
-    cm.support = c.at("support").as_integer();
-    cm.predicted = c.at("predicted").as_integer();
-    cm.correct = c.at("correct").as_integer();
-    cm.precision = read_optional(c, "precision");
-    cm.recall = read_optional(c, "recall");
-    cm.f1 = read_optional(c, "f1");
-    cm.auc = read_optional(c, "auc");
+    cm.name = json::string_at(c, "name", source);
+    cm.support = json::integer_at(c, "support", source);
+    cm.predicted = json::integer_at(c, "predicted", source);
+    cm.correct = json::integer_at(c, "correct", source);
+    cm.precision = read_optional(c, "precision", source);
+    cm.recall = read_optional(c, "recall", source);
+    cm.f1 = read_optional(c, "f1", source);
+    cm.auc = read_optional(c, "auc", source);
     m.per_class.push_back(cm);
   }
-  const auto& rows = j.at("confusion_matrix").items();
+  const Json& rows = array_at(j, "confusion_matrix", source);
   CG_CHECK(rows.size() == k,
-           "metrics JSON: the confusion matrix has " << rows.size() << " rows, expected " << k);
+           source << ": the confusion matrix has " << rows.size() << " rows, expected " << k);
   for (const auto& row : rows) {
-    CG_CHECK(row.items().size() == k, "metrics JSON: a confusion matrix row has "
-                                          << row.items().size() << " entries, expected " << k);
+    CG_CHECK(row.is_array() && row.size() == k,
+             source << ": a confusion matrix row has " << (row.is_array() ? row.size() : 0)
+                    << " entries, expected " << k);
     std::vector<int64_t> counts;
-    for (const auto& count : row.items()) counts.push_back(count.as_integer());
+    for (const auto& count : row) {
+      CG_CHECK(count.is_number_integer(),
+               source << ": confusion matrix counts must be integers, found "
+                      << json::type_name(count));
+      counts.push_back(count.get<int64_t>());
+    }
     m.confusion.push_back(counts);
   }
   return m;
 }
 
 void save_metrics_json(const std::string& path, const ClassificationMetrics& m,
-                       const json::Value& extra) {
-  json::Value out = json::Value::object();
-  for (const auto& member : extra.members()) out.set(member.first, member.second);
-  // Named: a loop over a temporary's members would dangle.
-  const json::Value metrics = metrics_to_json(m);
-  for (const auto& member : metrics.members()) out.set(member.first, member.second);
+                       const Json& extra) {
+  // The extra members first, then the metrics (which win a name they share).
+  Json out = extra.is_object() ? extra : Json::object();
+  // Named: a loop over a temporary's items() would dangle.
+  const Json metrics = metrics_to_json(m);
+  for (const auto& member : metrics.items()) out[member.key()] = member.value();
   files::write_file_atomically(path, json::to_text(out));
 }
 
 ClassificationMetrics load_metrics_json(const std::string& path) {
-  try {
-    return metrics_from_json(json::parse(files::read_file(path), path));
-  } catch (const Error& e) {
-    // Name the file in messages that come from deep inside the reader.
-    const std::string what = e.what();
-    if (what.rfind(path, 0) == 0) throw;
-    throw Error(path + ": " + what);
-  }
+  return metrics_from_json(json::parse(files::read_file(path), path), path);
 }
 
 }  // namespace report

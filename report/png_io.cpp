@@ -1,15 +1,24 @@
 // PNG files: encoding through stb_image_write, atomic writing, decoding.
+// stb itself is compiled once, in base/stb_impl.cpp.
+#include <stb_image.h>
+#include <stb_image_write.h>
+
 #include <climits>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "report/png_chart.h"
-#include "report/stb_bridge.h"
 
 namespace cudagrad {
 namespace report {
 
 namespace {
+
+// stb_image_write hands its output to a callback in pieces; this one appends
+// them to a std::string.
+void append(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), size);
+}
 
 void check_image(const Image& image, const char* caller) {
   CG_CHECK(image.width > 0 && image.height > 0 &&
@@ -25,7 +34,8 @@ std::string encode_png(const Image& image) {
   check_image(image, "encode_png");
   std::string png;
   CG_CHECK(
-      stb::encode_png_rgb(image.pixels.data(), image.width, image.height, &png),
+      stbi_write_png_to_func(append, &png, image.width, image.height, 3, image.pixels.data(),
+                             image.width * 3) != 0,
       "encode_png: stb_image_write failed on a " << image.width << "x" << image.height << " image");
   return png;
 }
@@ -35,7 +45,8 @@ std::string encode_jpeg(const Image& image, int quality) {
   CG_CHECK(quality >= 1 && quality <= 100,
            "encode_jpeg: quality " << quality << " is not in 1..100");
   std::string jpeg;
-  CG_CHECK(stb::encode_jpeg_rgb(image.pixels.data(), image.width, image.height, quality, &jpeg),
+  CG_CHECK(stbi_write_jpg_to_func(append, &jpeg, image.width, image.height, 3,
+                                  image.pixels.data(), quality) != 0,
            "encode_jpeg: stb_image_write failed on a " << image.width << "x" << image.height
                                                        << " image");
   return jpeg;
@@ -49,10 +60,14 @@ Image decode_png(const std::string& bytes, const std::string& source) {
   CG_CHECK(!bytes.empty() && bytes.size() < static_cast<size_t>(INT_MAX),
            source << ": " << bytes.size() << " bytes is not an image this reader takes");
   Image image;
-  std::string reason;
-  CG_CHECK(stb::decode_rgb(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                           &image.width, &image.height, &image.pixels, &reason),
-           source << ": cannot decode the image (" << reason << ")");
+  int channels = 0;
+  stbi_uc* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                                          static_cast<int>(bytes.size()), &image.width,
+                                          &image.height, &channels, 3);
+  CG_CHECK(pixels, source << ": cannot decode the image ("
+                          << (stbi_failure_reason() ? stbi_failure_reason() : "unknown") << ")");
+  image.pixels.assign(pixels, pixels + static_cast<size_t>(image.width) * image.height * 3);
+  stbi_image_free(pixels);
   return image;
 }
 

@@ -9,6 +9,7 @@ packages=(
   cmake g++ make          # the build
   libeigen3-dev           # matrix products in the CPU backend
   libstb-dev              # image decoding and writing
+  nlohmann-json3-dev      # JSON (base/json.h)
   libturbojpeg0-dev       # faster JPEG decoding (optional: stb is the fallback)
   pkg-config              # finds TurboJPEG
   doctest-dev             # the test framework

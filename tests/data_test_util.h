@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad_test {
 

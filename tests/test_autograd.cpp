@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "base/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/profiler.h"
 

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/error.h"
 #include "engine/device.h"
-#include "engine/error.h"
 #include "engine/tensor.h"
 #include "kernels/cuda/caching_allocator.h"
 

@@ -4,9 +4,9 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include "base/signals.h"
 #include "child_process.h"
 #include "cli_test_util.h"
-#include "engine/signals.h"
 #include "examples/run_folder.h"
 
 using namespace cudagrad_test;

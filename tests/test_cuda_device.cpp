@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "engine/device.h"
-#include "engine/error.h"
 #include "tests/kernel_checks.h"
 #ifdef CUDAGRAD_HAVE_CUDA
 #include "kernels/cuda/cuda_backend.h"

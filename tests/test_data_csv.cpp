@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "base/error.h"
 #include "data/csv.h"
-#include "engine/error.h"
 
 using cudagrad::Error;
 using cudagrad::data::csv_escape;

@@ -1,4 +1,4 @@
-// The one file writer (engine/atomic_write.h): what it does with each kind
+// The one file writer (base/files.h): what it does with each kind
 // of thing at the target (a file, a link, a device, a FIFO, a folder,
 // standard output), and the temporaries it leaves behind: none after an
 // error or a signal, and stale ones of killed processes removed later.
@@ -15,13 +15,13 @@
 #include <fstream>
 #include <iterator>
 
+#include "base/files.h"
+#include "base/signals.h"
 #include "child_process.h"
 #include "data/cache.h"
 #include "data/image.h"
 #include "data_test_util.h"
-#include "engine/atomic_write.h"
 #include "engine/safetensors.h"
-#include "engine/signals.h"
 
 using namespace cudagrad;
 using cudagrad_test::error_of;

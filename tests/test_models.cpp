@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "layers/depthwise_separable.h"
 #include "layers/residual.h"
 #include "layers/summary.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "report/font5x7.h"
 #include "report/png_chart.h"
 #include "report_test_helpers.h"

@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/json.h"
 #include "report/metrics.h"
 
 using namespace cudagrad::report;
 using cudagrad::Error;
+using cudagrad::Json;
 namespace json = cudagrad::json;
 
 namespace {
@@ -257,9 +259,9 @@ TEST_CASE("metrics: eval.json round trip keeps every value, undefined ones as nu
   const std::vector<float> probs = {0.7f, 0.2f, 0.1f, 0.1f, 0.8f, 0.1f,
                                     0.6f, 0.3f, 0.1f, 0.5f, 0.4f, 0.1f};
   const ClassificationMetrics m = compute_metrics({0, 1, 1, 0}, probs, {"x", "y", "none"});
-  const json::Value written = metrics_to_json(m);
-  CHECK(written.at("classes").items()[2].at("auc").is_null());
-  CHECK(written.at("classes").items()[2].at("precision").is_null());
+  const Json written = metrics_to_json(m);
+  CHECK(written.at("classes")[2].at("auc").is_null());
+  CHECK(written.at("classes")[2].at("precision").is_null());
 
   const ClassificationMetrics back =
       metrics_from_json(json::parse(json::to_text(written), "eval.json"));
@@ -328,20 +330,30 @@ TEST_CASE("metrics: bad input is a clear error") {
 }
 
 TEST_CASE("json: reader rejects malformed text with a position") {
-  CHECK(json::parse("{\"a\": [1, 2.5e-3, true, null, \"\\u00e9\"]}", "t")
-            .at("a")
-            .items()[1]
-            .as_number() == 0.0025);
-  CHECK_THROWS_WITH_AS(json::parse("{\"a\": 1,}", "eval.json"),
-                       doctest::Contains("eval.json: malformed JSON: expected a string key at "
-                                         "line 1, column 9"),
-                       Error);
+  const Json parsed = json::parse("{\"a\": [1, 2.5e-3, true, null, \"\\u00e9\"]}", "t");
+  CHECK(parsed.at("a")[1].get<double>() == 0.0025);
+  CHECK(parsed.at("a")[4] == "\xc3\xa9");
+  CHECK_THROWS_WITH_AS(
+      json::parse("{\"a\": 1,}", "eval.json"),
+      doctest::Contains("eval.json: malformed JSON: parse error at line 1, column 9"), Error);
   CHECK_THROWS_AS(json::parse("[1, 2", "t"), Error);
   CHECK_THROWS_AS(json::parse("01", "t"), Error);
   CHECK_THROWS_AS(json::parse("{} x", "t"), Error);
   CHECK_THROWS_AS(json::parse("\"abc", "t"), Error);
   // Integers print without a decimal point, fractions with the shortest
-  // digits that read back exactly, non-finite numbers as null.
-  CHECK(json::to_text(json::Value::array().push_back(3).push_back(0.1).push_back(1.0 / 3).push_back(
-            std::nan(""))) == "[3, 0.1, 0.3333333333333333, null]\n");
+  // digits that read back exactly, non-finite numbers as null; arrays of
+  // scalars stay on one line.
+  CHECK(json::to_text(Json::array({3, 0.1, 1.0 / 3, std::nan("")})) ==
+        "[3, 0.1, 0.3333333333333333, null]\n");
+  CHECK(json::to_text(Json{{"a", {1, 2}}, {"b", Json::array({Json{{"c", "d"}}})}}) ==
+        "{\n  \"a\": [1, 2],\n  \"b\": [\n    {\n      \"c\": \"d\"\n    }\n  ]\n}\n");
+  // Typed reads name the file and the member.
+  const Json j = json::parse("{\"n\": 2.5, \"s\": 1}", "eval.json");
+  CHECK_THROWS_WITH_AS(json::integer_at(j, "n", "eval.json"),
+                       "eval.json: 'n' must be an integer, found a number", Error);
+  CHECK_THROWS_WITH_AS(json::string_at(j, "s", "eval.json"),
+                       "eval.json: 's' must be a string, found an integer", Error);
+  CHECK_THROWS_WITH_AS(json::number_at(j, "x", "eval.json"), "eval.json: missing 'x'", Error);
+  // A string that is not UTF-8 cannot be written as JSON.
+  CHECK_THROWS_AS(json::to_text(Json("\xff")), Error);
 }

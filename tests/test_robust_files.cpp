@@ -8,12 +8,12 @@
 
 #include <csignal>
 
+#include "base/files.h"
 #include "child_process.h"
 #include "data/cache.h"
 #include "data/csv.h"
 #include "data/image.h"
 #include "data_test_util.h"
-#include "engine/atomic_write.h"
 #include "engine/safetensors.h"
 
 using namespace cudagrad;
@@ -96,7 +96,7 @@ TEST_CASE("files: a file without read permission is an error naming it") {
     return;
   }
   INFO(result.text);
-  CHECK(contains(result.text, csv + ": cannot open file (Permission denied)\n"));
+  CHECK(contains(result.text, csv + ": cannot open (Permission denied)\n"));
   CHECK(contains(result.text, jpg + ": cannot open (Permission denied)\n"));
   CHECK(contains(result.text, "cannot open safetensors file " + st + ": Permission denied"));
 }

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "kernels/cpu/cpu.h"
 
 namespace cudagrad {

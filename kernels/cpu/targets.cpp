@@ -19,7 +19,7 @@
 #include <cstring>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "kernels/cpu/cpu.h"
 
 namespace cudagrad {

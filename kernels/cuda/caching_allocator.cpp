@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 

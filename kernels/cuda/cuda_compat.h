@@ -17,7 +17,7 @@
 
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 namespace CUDAGRAD_CUDA_NAMESPACE {

@@ -1,5 +1,8 @@
-// The one way cudagrad writes a file: readers (a browser, a script, a later
-// run) see the old file or the whole new one, never half of one.
+// Files: the one way cudagrad reads a whole file, and the one way it writes
+// one.
+//
+// Writing: readers (a browser, a script, a later run) see the old file or
+// the whole new one, never half of one.
 //
 // The bytes go to a temporary "<target>.tmp.<pid>" beside the target (same
 // folder, so same file system), are flushed to disk, and the temporary is
@@ -16,10 +19,12 @@
 //                                 an Error "<path>: is a FIFO; expected a
 //                                 regular file to write"; nothing touched
 //
-// The temporary is removed on failure, on SIGINT/SIGTERM (engine/signals.h)
+// The temporary is removed on failure, on SIGINT/SIGTERM (base/signals.h)
 // and, when a process was killed outright, by the next write into the same
 // folder (remove_stale_temporaries).
 #pragma once
+#include <cstdint>
+#include <limits>
 #include <string>
 
 namespace cudagrad {
@@ -29,8 +34,18 @@ namespace files {
 // system's reason on failure, with the previous file left whole.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
-// The whole file as bytes; an Error naming the file if it cannot be read.
-std::string read_file(const std::string& path);
+// The whole file as bytes. An Error naming the file when it cannot be read:
+//   "<path>: cannot open (No such file or directory)"
+//   "<path>: is a folder, expected <what>"      (a folder opens like a file
+//                                                and would read as empty)
+//   "<path>: larger than N MiB, too large for <what>"   (above max_bytes)
+// `what` names the file's kind in those messages: "a CSV file", "an image".
+std::string read_file(const std::string& path, const std::string& what = "a file",
+                      uint64_t max_bytes = std::numeric_limits<uint64_t>::max());
+
+// The whole file, or "" when it is missing or unreadable: for files whose
+// absence is an answer (a run folder's metrics.csv before the first epoch).
+std::string read_file_or_empty(const std::string& path);
 
 // Where a write to `path` goes: `path` itself, or the file a symbolic link
 // points to. An Error for a dangling link or a target that is not a regular

@@ -14,7 +14,7 @@
 #pragma once
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace cudagrad {
 namespace files {

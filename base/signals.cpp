@@ -1,4 +1,4 @@
-#include "engine/signals.h"
+#include "base/signals.h"
 
 #include <limits.h>
 #include <unistd.h>

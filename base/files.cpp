@@ -1,4 +1,4 @@
-#include "engine/atomic_write.h"
+#include "base/files.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -11,11 +11,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <memory>
 
-#include "engine/error.h"
-#include "engine/signals.h"
+#include "base/error.h"
+#include "base/signals.h"
 
 namespace cudagrad {
 namespace files {
@@ -163,13 +162,31 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   temporary.commit();
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, std::string("cannot read (") + std::strerror(errno) + ")");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) fail(path, "reading failed");
-  return bytes.str();
+std::string read_file(const std::string& path, const std::string& what, uint64_t max_bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
+  // The FILE is closed on every way out, an Error included.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
+  struct stat st {};
+  if (::fstat(::fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+    fail(path, "is a folder, expected " + what);
+  std::string bytes;
+  char buffer[1 << 16];
+  for (size_t got; (got = std::fread(buffer, 1, sizeof buffer, f)) > 0;) {
+    bytes.append(buffer, got);
+    if (bytes.size() > max_bytes)
+      fail(path, "larger than " + std::to_string(max_bytes >> 20) + " MiB, too large for " + what);
+  }
+  if (std::ferror(f)) fail(path, std::string("cannot read (") + std::strerror(errno) + ")");
+  return bytes;
+}
+
+std::string read_file_or_empty(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const Error&) {
+    return "";
+  }
 }
 
 }  // namespace files
