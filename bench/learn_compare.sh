@@ -13,7 +13,7 @@
 # each side, the machine and the versions, is appended to bench/LEARNING.md.
 #
 # Settings, through the environment (defaults: what fits in about 70 minutes
-# on a 2-core machine; the recipes' own values are in examples/recipes.cpp):
+# on a 2-core machine; the recipes' own values are in cli/recipes.cpp):
 #   SEED (7)  THREADS (2)  DATA (../shared/data)  OUT (runs/learn)
 #   MODELS ("lenet mobilenet resnet18"; resnet18-lr1e-3 is a further choice)
 #   LENET_EPOCHS (8)

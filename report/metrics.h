@@ -98,6 +98,10 @@ ClassificationMetrics metrics_from_json(const json::Value& j);
 // split, ...) are added at the top of the object and ignored when reading.
 void save_metrics_json(const std::string& path, const ClassificationMetrics& m,
                        const json::Value& extra = json::Value::object());
+// The same with `extra` given as the text of a JSON object, for callers that
+// build it with another JSON library (the command line uses nlohmann::json).
+void save_metrics_json_with(const std::string& path, const ClassificationMetrics& m,
+                            const std::string& extra_object_json);
 ClassificationMetrics load_metrics_json(const std::string& path);
 
 }  // namespace report

@@ -230,6 +230,11 @@ void save_metrics_json(const std::string& path, const ClassificationMetrics& m,
   files::write_file_atomically(path, json::to_text(out));
 }
 
+void save_metrics_json_with(const std::string& path, const ClassificationMetrics& m,
+                            const std::string& extra_object_json) {
+  save_metrics_json(path, m, json::parse(extra_object_json, path + " (extra members)"));
+}
+
 ClassificationMetrics load_metrics_json(const std::string& path) {
   try {
     return metrics_from_json(json::parse(files::read_file(path), path));

@@ -1,0 +1,137 @@
+// cudagrad predict: class probabilities for image files, one CSV row per
+// image, as seed 001 writes them and as the ISIC 2018 challenge takes
+// submissions:
+//
+//   image,MEL,NV,BCC,AKIEC,BKL,DF,VASC,prediction
+//   ISIC_0034524,0.0213,0.9012,...,nv
+//
+// The ISIC column order is used when the model's classes are HAM10000's
+// seven; otherwise the model's class names, in label order. --submission 1
+// leaves out the prediction column (the exact challenge layout).
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "data/classes.h"
+#include "data/csv.h"
+#include "engine/atomic_write.h"
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "train/checkpoint.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "train/device_choice.h"
+#include "train/inference.h"
+#include "train/run_data.h"
+
+namespace cudagrad {
+namespace cli {
+
+using namespace train;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_image_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
+}
+
+// Files as given; folders contribute their images (recursively, sorted by path).
+std::vector<std::string> collect_images(const std::vector<std::string>& inputs) {
+  std::vector<std::string> out;
+  for (const std::string& in : inputs) {
+    CG_CHECK(fs::exists(in), in << ": no such file or folder");
+    if (!fs::is_directory(in)) {
+      out.push_back(in);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : fs::recursive_directory_iterator(in))
+      if (entry.is_regular_file() && is_image_file(entry.path())) found.push_back(entry.path().string());
+    CG_CHECK(!found.empty(), in << ": no .jpg, .jpeg or .png images in this folder");
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+// Column order: ISIC's for the seven HAM10000 classes, else label order.
+std::vector<int> column_order(const std::vector<std::string>& classes, std::vector<std::string>& header) {
+  std::vector<int> order;
+  if (classes == data::ham10000_classes()) {
+    for (const char* name : {"mel", "nv", "bcc", "akiec", "bkl", "df", "vasc"}) {
+      order.push_back(static_cast<int>(std::find(classes.begin(), classes.end(), name) - classes.begin()));
+      std::string upper = name;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      header.push_back(upper);
+    }
+  } else {
+    for (size_t c = 0; c < classes.size(); ++c) {
+      order.push_back(static_cast<int>(c));
+      header.push_back(classes[c]);
+    }
+  }
+  return order;
+}
+
+}  // namespace
+
+int predict_command(const Args& args) {
+  std::vector<std::string> inputs;
+  const Flags flags = parse_flags(
+      args, {"--checkpoint", "--csv", "--batch", "--submission", "--device", "--threads"}, inputs);
+  CG_CHECK(flags.count("--checkpoint"), "predict needs --checkpoint FILE (or a run folder)");
+  CG_CHECK(!inputs.empty(), "predict needs at least one image or folder");
+  const int batch = int_flag(flags, "--batch", 16, 1, 4096);
+  const bool submission = bool_flag(flags, "--submission", false);
+  set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
+  const bool to_stdout =
+      !flags.count("--csv") || flags.at("--csv") == "-" || flags.at("--csv") == "/dev/stdout";
+  if (flags.count("--csv")) files::resolve_write_target(flags.at("--csv"));  // before the work
+  const Device device = select_device(parse_choice<DeviceChoice>("--device", string_flag(flags, "--device", "auto")), /*quiet=*/to_stdout);
+
+  TrainedModel trained = load_trained_model(flags.at("--checkpoint"));
+  trained.model->to_device(device);
+  const std::vector<std::string> images = collect_images(inputs);
+  std::vector<std::string> header{"image"};
+  const std::vector<int> order = column_order(trained.class_names, header);
+  if (!submission) header.push_back("prediction");
+
+  std::ostringstream csv;
+  csv << data::csv_record(header);
+  NoGradGuard no_grad;
+  const int k = static_cast<int>(trained.class_names.size());
+  const data::Normalization norm = normalization_of(trained.config.normalization);
+  for (size_t first = 0; first < images.size(); first += batch) {
+    const std::vector<std::string> chunk(images.begin() + first,
+                                         images.begin() + std::min(images.size(), first + batch));
+    const Tensor x = load_images(chunk, trained.config.input, norm, device);
+    const std::vector<float> probs = softmax_rows(trained.model->forward(x).to_vector(), k);
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      std::vector<std::string> row{fs::path(chunk[i]).stem().string()};
+      char cell[32];
+      for (int c : order) {
+        std::snprintf(cell, sizeof cell, "%.6f", probs[i * k + c]);
+        row.push_back(cell);
+      }
+      if (!submission) row.push_back(trained.class_names[argmax(&probs[i * k], k)]);
+      csv << data::csv_record(row);
+    }
+  }
+  if (to_stdout) {
+    std::fputs(csv.str().c_str(), stdout);
+  } else {
+    files::write_file_atomically(flags.at("--csv"), csv.str());
+    std::printf("wrote %zu rows to %s (model %s, %s)\n", images.size(), flags.at("--csv").c_str(),
+                name_of(trained.config.model).c_str(), trained.path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace cudagrad
