@@ -18,7 +18,7 @@
 #include "engine/ops.h"
 #include "engine/profiler.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
+#include "cli/options.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/reference/reference.h"
 #include "layers/module.h"
@@ -88,21 +88,16 @@ std::map<std::string, int64_t> layer_flops(const Module& model, const Shape& inp
   return flops;
 }
 
-}  // namespace
+struct BenchOptions {
+  std::string model, clock = "wall";
+  int batch = 16, input = 224, steps = 3, reference = 0;
+};
 
-int bench_layers_command(const Args& args) {
-  const Flags flags =
-      parse_flags(args, {"--model", "--batch", "--input", "--steps", "--reference", "--clock"});
-  CG_CHECK(flags.count("--model"), "bench-layers needs --model NAME (see 'cudagrad help')");
-  const std::string name = flags.at("--model");
-  const int batch = int_flag(flags, "--batch", 16, 1, 4096);
-  const int input = int_flag(flags, "--input", 224, 8, 4096);
-  const int steps = int_flag(flags, "--steps", 3, 1, 1000);
-  const bool with_reference = int_flag(flags, "--reference", 0, 0, 1) == 1;
-  const std::string clock_name = string_flag(flags, "--clock", "wall");
-  CG_CHECK(clock_name == "wall" || clock_name == "cpu",
-           "--clock must be wall or cpu, got '" << clock_name << "'");
-  const Profiler::Clock clock = clock_name == "cpu" ? Profiler::Clock::cpu : Profiler::Clock::wall;
+int bench_layers(const BenchOptions& o) {
+  const std::string& name = o.model;
+  const int batch = o.batch, input = o.input, steps = o.steps;
+  const bool with_reference = o.reference == 1;
+  const Profiler::Clock clock = o.clock == "cpu" ? Profiler::Clock::cpu : Profiler::Clock::wall;
 
   Generator gen(0);
   auto model = make_model(name, 7, gen);
@@ -113,7 +108,7 @@ int bench_layers_command(const Args& args) {
 
   std::printf("%s\n%s, batch %d, %dx%d, %d timed steps after 1 warm-up, backend '%s', %s time\n",
               describe_cpu().c_str(), name.c_str(), batch, input, input, steps,
-              kernels_for(Device::cpu()).name, clock_name.c_str());
+              kernels_for(Device::cpu()).name, o.clock.c_str());
   profile_steps(*model, x, y, 1, clock);  // warm-up: first-touch allocations, caches
   std::vector<LayerTiming> fast = profile_steps(*model, x, y, steps, clock);
   std::vector<LayerTiming> slow;
@@ -161,6 +156,36 @@ int bench_layers_command(const Args& args) {
   std::printf("%-28s %12.2f %12.2f   (%.1f images/s for forward + backward)\n", "total", total_f,
               total_b, batch * 1000.0 / (total_f + total_b));
   return 0;
+}
+
+}  // namespace
+
+Runner bench_layers_command(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  app.add_option("--model", o->model, "the architecture")
+      ->type_name(choices_text<train::ModelKind>())
+      ->required();
+  app.add_option("--batch", o->batch, "images per step")
+      ->type_name("N")
+      ->check(integer_in(1, 4096))
+      ->capture_default_str();
+  app.add_option("--input", o->input, "the input side")
+      ->type_name("N")
+      ->check(integer_in(8, 4096))
+      ->capture_default_str();
+  app.add_option("--steps", o->steps, "timed steps, averaged")
+      ->type_name("N")
+      ->check(integer_in(1, 1000))
+      ->capture_default_str();
+  app.add_option("--reference", o->reference, "1: time the reference loops too")
+      ->type_name("0|1")
+      ->check(zero_or_one())
+      ->capture_default_str();
+  app.add_option("--clock", o->clock, "wall time, or the CPU time of all threads")
+      ->type_name("wall|cpu")
+      ->check(one_of({"wall", "cpu"}))
+      ->capture_default_str();
+  return [o] { return bench_layers(*o); };
 }
 
 }  // namespace cli

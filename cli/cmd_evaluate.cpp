@@ -11,7 +11,7 @@
 #include "engine/atomic_write.h"
 #include "engine/error.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
+#include "cli/options.h"
 #include "train/device_choice.h"
 #include "train/evaluation.h"
 
@@ -20,34 +20,36 @@ namespace cli {
 
 using namespace train;
 
-int evaluate_command(const Args& args) {
-  const Flags flags = parse_flags(args, {"--checkpoint", "--data", "--split", "--tta", "--out",
-                                         "--batch", "--layout", "--skip-missing", "--cache-dir",
-                                         "--device", "--threads"});
-  CG_CHECK(flags.count("--checkpoint"), "evaluate needs --checkpoint FILE (or a run folder)");
-  const int tta = int_flag(flags, "--tta", 1, 1, 6);
-  const int batch = int_flag(flags, "--batch", 32, 1, 4096);
-  set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
-  const DeviceChoice wanted_device =
-      parse_choice<DeviceChoice>("--device", string_flag(flags, "--device", "auto"));
+namespace {
+
+struct EvaluateOptions {
+  std::string checkpoint, data, split, out, layout, cache_dir, device = "auto";
+  int tta = 1, batch = 32, skip_missing = 0, threads = 0;
+};
+
+int evaluate(const EvaluateOptions& o, bool layout_given, bool skip_missing_given,
+             bool cache_dir_given) {
+  set_cpu_threads(capped_threads(o.threads));
+  const DeviceChoice wanted_device = parse_choice<DeviceChoice>("--device", o.device);
   select_device(wanted_device, /*quiet=*/true);  // a bad --device fails before any work
   // A target that cannot be written (a FIFO, a device) fails before the work too.
-  if (flags.count("--out")) files::resolve_write_target(flags.at("--out"));
+  if (!o.out.empty()) files::resolve_write_target(o.out);
 
-  TrainedModel trained = load_trained_model(flags.at("--checkpoint"));
+  TrainedModel trained = load_trained_model(o.checkpoint);
   EvalOptions where;
-  where.data = string_flag(flags, "--data", "");
-  where.split = string_flag(flags, "--split", "");
-  if (flags.count("--layout")) where.layout = parse_choice<data::Layout>("--layout", flags.at("--layout"));
-  if (flags.count("--skip-missing")) where.skip_missing = bool_flag(flags, "--skip-missing", false);
-  if (flags.count("--cache-dir")) where.cache_dir = flags.at("--cache-dir");
+  where.data = o.data;
+  where.split = o.split;
+  if (layout_given) where.layout = parse_choice<data::Layout>("--layout", o.layout);
+  if (skip_missing_given) where.skip_missing = o.skip_missing == 1;
+  if (cache_dir_given) where.cache_dir = o.cache_dir;
   const EvalSet set = open_eval_set(trained, where);
+  const int tta = o.tta;
   const Device device = select_device(wanted_device);
   trained.model->to_device(device);
   std::printf("evaluating %s (%s) on %zu images (%s part%s)\n", trained.path.c_str(),
               name_of(trained.config.model).c_str(), set.indices.size(), set.part.c_str(),
               tta > 1 ? (", " + std::to_string(tta) + " TTA views averaged").c_str() : "");
-  const report::ClassificationMetrics m = evaluate(trained, set, tta, batch, device);
+  const report::ClassificationMetrics m = evaluate(trained, set, tta, o.batch, device);
   std::printf("\n%s\n%s", report::format_metrics(m).c_str(),
               report::format_confusion_matrix(m).c_str());
 
@@ -57,7 +59,7 @@ int evaluate_command(const Args& args) {
   const std::string name =
       set.own_data ? "eval.json"
                    : "eval-" + std::filesystem::path(set.config.data).filename().string() + ".json";
-  const std::string out = string_flag(flags, "--out", (dir / name).string());
+  const std::string out = o.out.empty() ? (dir / name).string() : o.out;
   // What was evaluated, before the metrics (ordered_json keeps this order).
   nlohmann::ordered_json what;
   what["checkpoint"] = trained.path;
@@ -68,6 +70,45 @@ int evaluate_command(const Args& args) {
   report::save_metrics_json_with(out, m, what.dump());
   std::printf("\nsaved %s\n", out.c_str());
   return 0;
+}
+
+}  // namespace
+
+Runner evaluate_command(CLI::App& app) {
+  auto o = std::make_shared<EvaluateOptions>();
+  app.add_option("--checkpoint", o->checkpoint,
+                 "best.safetensors, last.ckpt, or a run folder (its best.safetensors)")
+      ->type_name("FILE|DIR")
+      ->required();
+  app.add_option("--data", o->data, "another dataset to evaluate on (default: the run's)")
+      ->type_name("PATH");
+  app.add_option("--split", o->split,
+                 "the part of the run's split: test (default), val, train; or all (another dataset)")
+      ->type_name("PART");
+  app.add_option("--tta", o->tta, "test-time augmentation: views averaged per image")
+      ->type_name("N")
+      ->check(integer_in(1, 6))
+      ->capture_default_str();
+  app.add_option("--out", o->out, "where to save the metrics (default: eval.json beside the model)")
+      ->type_name("FILE");
+  app.add_option("--batch", o->batch, "images per forward pass")
+      ->type_name("N")
+      ->check(integer_in(1, 4096))
+      ->capture_default_str();
+  CLI::Option* layout = app.add_option("--layout", o->layout, "the dataset's layout (default: the run's)")
+                            ->type_name(choices_text<data::Layout>())
+                            ->check(one_of(choice_list<data::Layout>()));
+  CLI::Option* skip_missing =
+      app.add_option("--skip-missing", o->skip_missing, "1: leave out images that cannot be read")
+          ->type_name("0|1")
+          ->check(zero_or_one());
+  CLI::Option* cache_dir =
+      app.add_option("--cache-dir", o->cache_dir, "where decoded images are cached")->type_name("DIR");
+  add_device_option(app, o->device);
+  add_threads_option(app, o->threads);
+  return [o, layout, skip_missing, cache_dir] {
+    return evaluate(*o, layout->count() > 0, skip_missing->count() > 0, cache_dir->count() > 0);
+  };
 }
 
 }  // namespace cli

@@ -21,7 +21,7 @@
 #include "engine/error.h"
 #include "train/checkpoint.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
+#include "cli/options.h"
 #include "train/device_choice.h"
 #include "train/inference.h"
 #include "train/run_data.h"
@@ -79,25 +79,24 @@ std::vector<int> column_order(const std::vector<std::string>& classes, std::vect
   return order;
 }
 
-}  // namespace
-
-int predict_command(const Args& args) {
+struct PredictOptions {
+  std::string checkpoint, csv, device = "auto";
   std::vector<std::string> inputs;
-  const Flags flags = parse_flags(
-      args, {"--checkpoint", "--csv", "--batch", "--submission", "--device", "--threads"}, inputs);
-  CG_CHECK(flags.count("--checkpoint"), "predict needs --checkpoint FILE (or a run folder)");
-  CG_CHECK(!inputs.empty(), "predict needs at least one image or folder");
-  const int batch = int_flag(flags, "--batch", 16, 1, 4096);
-  const bool submission = bool_flag(flags, "--submission", false);
-  set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
-  const bool to_stdout =
-      !flags.count("--csv") || flags.at("--csv") == "-" || flags.at("--csv") == "/dev/stdout";
-  if (flags.count("--csv")) files::resolve_write_target(flags.at("--csv"));  // before the work
-  const Device device = select_device(parse_choice<DeviceChoice>("--device", string_flag(flags, "--device", "auto")), /*quiet=*/to_stdout);
+  int batch = 16, submission = 0, threads = 0;
+};
 
-  TrainedModel trained = load_trained_model(flags.at("--checkpoint"));
+int predict(const PredictOptions& o) {
+  CG_CHECK(!o.inputs.empty(), "predict needs at least one image or folder");
+  const int batch = o.batch;
+  const bool submission = o.submission == 1;
+  set_cpu_threads(capped_threads(o.threads));
+  const bool to_stdout = o.csv.empty() || o.csv == "-" || o.csv == "/dev/stdout";
+  if (!o.csv.empty()) files::resolve_write_target(o.csv);  // before the work
+  const Device device = select_device(parse_choice<DeviceChoice>("--device", o.device), /*quiet=*/to_stdout);
+
+  TrainedModel trained = load_trained_model(o.checkpoint);
   trained.model->to_device(device);
-  const std::vector<std::string> images = collect_images(inputs);
+  const std::vector<std::string> images = collect_images(o.inputs);
   std::vector<std::string> header{"image"};
   const std::vector<int> order = column_order(trained.class_names, header);
   if (!submission) header.push_back("prediction");
@@ -126,11 +125,36 @@ int predict_command(const Args& args) {
   if (to_stdout) {
     std::fputs(csv.str().c_str(), stdout);
   } else {
-    files::write_file_atomically(flags.at("--csv"), csv.str());
-    std::printf("wrote %zu rows to %s (model %s, %s)\n", images.size(), flags.at("--csv").c_str(),
+    files::write_file_atomically(o.csv, csv.str());
+    std::printf("wrote %zu rows to %s (model %s, %s)\n", images.size(), o.csv.c_str(),
                 name_of(trained.config.model).c_str(), trained.path.c_str());
   }
   return 0;
+}
+
+}  // namespace
+
+Runner predict_command(CLI::App& app) {
+  auto o = std::make_shared<PredictOptions>();
+  app.add_option("--checkpoint", o->checkpoint,
+                 "best.safetensors, last.ckpt, or a run folder (its best.safetensors)")
+      ->type_name("FILE|DIR")
+      ->required();
+  app.add_option("images", o->inputs, "image files, and folders of them (searched recursively)")
+      ->type_name("IMAGE|FOLDER");
+  app.add_option("--csv", o->csv, "where to write the rows (default or -: standard output)")
+      ->type_name("OUT|-");
+  app.add_option("--submission", o->submission, "1: the ISIC challenge's columns only, no prediction")
+      ->type_name("0|1")
+      ->check(zero_or_one())
+      ->capture_default_str();
+  app.add_option("--batch", o->batch, "images per forward pass")
+      ->type_name("N")
+      ->check(integer_in(1, 4096))
+      ->capture_default_str();
+  add_device_option(app, o->device);
+  add_threads_option(app, o->threads);
+  return [o] { return predict(*o); };
 }
 
 }  // namespace cli

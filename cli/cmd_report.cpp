@@ -15,7 +15,7 @@
 #include "engine/error.h"
 #include "train/checkpoint.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
+#include "cli/options.h"
 #include "train/device_choice.h"
 #include "train/evaluation.h"
 #include "train/gradcam.h"
@@ -121,19 +121,19 @@ std::vector<std::pair<std::string, std::string>> settings_of(const TrainedModel&
   return s;
 }
 
-}  // namespace
+struct ReportOptions {
+  std::string folder;
+  std::string cache_dir, device = "auto";
+  int gradcam = 8, threads = 0;
+};
 
-int report_command(const Args& args) {
-  std::vector<std::string> positional;
-  const Flags flags =
-      parse_flags(args, {"--gradcam", "--device", "--threads", "--cache-dir"}, positional);
-  CG_CHECK(positional.size() == 1, "report needs one run folder: cudagrad report DIR");
-  const std::string dir = positional[0];
+int run_report(const ReportOptions& o, bool cache_dir_given) {
+  CG_CHECK(!o.folder.empty(), "report needs one run folder: cudagrad report DIR");
+  const std::string dir = o.folder;
   CG_CHECK(fs::is_directory(dir), dir << ": no such folder");
-  const int n_gradcam = int_flag(flags, "--gradcam", 8, 0, 64);
-  set_cpu_threads(int_flag(flags, "--threads", 0, 0, 4096));
-  const Device device = select_device(parse_choice<DeviceChoice>("--device", string_flag(flags, "--device", "auto")),
-                                      /*quiet=*/true);
+  const int n_gradcam = o.gradcam;
+  set_cpu_threads(capped_threads(o.threads));
+  const Device device = select_device(parse_choice<DeviceChoice>("--device", o.device), /*quiet=*/true);
 
   TrainedModel trained = load_trained_model(dir);
   trained.model->to_device(device);
@@ -145,7 +145,7 @@ int report_command(const Args& args) {
 
   EvalOptions every_image;
   every_image.split = "all";
-  if (flags.count("--cache-dir")) every_image.cache_dir = flags.at("--cache-dir");
+  if (cache_dir_given) every_image.cache_dir = o.cache_dir;
   EvalSet set = open_eval_set(trained, every_image);  // every image; the parts come from the split
   set.split = data::read_splits_csv((fs::path(trained.path).parent_path() / "splits.csv").string(),
                                     set.dataset.samples);
@@ -179,6 +179,23 @@ int report_command(const Args& args) {
   for (const std::string& path : report::write_html_report(dir, inputs))
     std::printf("wrote %s\n", path.c_str());
   return 0;
+}
+
+}  // namespace
+
+Runner report_command(CLI::App& app) {
+  auto o = std::make_shared<ReportOptions>();
+  app.add_option("folder", o->folder, "the run folder")->type_name("DIR");
+  app.add_option("--gradcam", o->gradcam, "Grad-CAM overlays of validation images to show")
+      ->type_name("N")
+      ->check(integer_in(0, 64))
+      ->capture_default_str();
+  CLI::Option* cache_dir =
+      app.add_option("--cache-dir", o->cache_dir, "where decoded images are cached (default: the run's)")
+          ->type_name("DIR");
+  add_device_option(app, o->device);
+  add_threads_option(app, o->threads);
+  return [o, cache_dir] { return run_report(*o, cache_dir->count() > 0); };
 }
 
 }  // namespace cli

@@ -9,7 +9,7 @@
 #include "data/sample_data.h"
 #include "engine/error.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
+#include "cli/options.h"
 
 namespace cudagrad {
 namespace cli {
@@ -35,23 +35,40 @@ void refuse_unless_new_or_empty(const std::string& dir) {
               "); sample-data writes only into a new or empty folder");
 }
 
-}  // namespace
+struct SampleDataOptions {
+  std::string out;
+  int images = 400, threads = 0;
+  long long seed = 0;
+};
 
-int sample_data_command(const Args& args) {
-  const Flags flags = parse_flags(args, {"--out", "--images", "--seed", "--threads"});
-  CG_CHECK(flags.count("--out"), "sample-data needs --out DIR");
-  const std::string dir = flags.at("--out");
+int sample_data(const SampleDataOptions& o) {
+  const std::string& dir = o.out;
   refuse_unless_new_or_empty(dir);
-  const int images = int_flag(flags, "--images", 400, 7, 1000000);
-  const uint64_t seed = int_flag(flags, "--seed", 0, 0, 1L << 50);
-  const int threads = int_flag(flags, "--threads", 0, 0, 4096);  // 0: all cores
-  const data::SampleDataSummary s = data::write_sample_dataset(dir, images, seed, threads);
+  const data::SampleDataSummary s = data::write_sample_dataset(
+      dir, o.images, static_cast<uint64_t>(o.seed), capped_threads(o.threads));
   std::printf("wrote %d images of %d lesions to %s (HAM10000 layout):", s.images, s.lesions,
               dir.c_str());
   const auto& names = data::ham10000_classes();
   for (size_t c = 0; c < names.size(); ++c) std::printf(" %s %d", names[c].c_str(), s.per_class[c]);
   std::printf("\n");
   return 0;
+}
+
+}  // namespace
+
+Runner sample_data_command(CLI::App& app) {
+  auto o = std::make_shared<SampleDataOptions>();
+  app.add_option("--out", o->out, "a new or empty folder to write into")->type_name("DIR")->required();
+  app.add_option("--images", o->images, "how many images (at least 7: one of each class)")
+      ->type_name("N")
+      ->check(integer_in(7, 1000000))
+      ->capture_default_str();
+  app.add_option("--seed", o->seed, "the same seed draws the same images")
+      ->type_name("N")
+      ->check(integer_in(0, 1LL << 50))
+      ->capture_default_str();
+  add_threads_option(app, o->threads);
+  return [o] { return sample_data(*o); };
 }
 
 }  // namespace cli

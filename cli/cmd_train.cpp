@@ -4,6 +4,8 @@
 // last.ckpt instead.
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "data/classes.h"
@@ -11,7 +13,6 @@
 #include "engine/error.h"
 #include "train/checkpoint.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
 #include "train/device_choice.h"
 #include "train/model_setup.h"
 #include "cli/recipes.h"
@@ -122,21 +123,23 @@ int resume_training(const Flags& user) {
 
 }  // namespace
 
-int train_command(const Args& args) {
-  // --overwrite is a switch without a value, and not part of the run's
-  // settings (a resumed run does not inherit it).
-  Args rest;
-  bool overwrite = false;
-  for (const std::string& word : args) {
-    if (word == "--overwrite") overwrite = true;
-    else rest.push_back(word);
-  }
-  const Flags flags = parse_flags(rest, train_flag_names());
-  if (flags.count("--resume")) {
-    if (overwrite) throw Error("--overwrite: cannot be given with --resume (which keeps the run)");
-    return resume_training(flags);
-  }
-  return start_training(flags, overwrite);
+Runner train_command(CLI::App& app) {
+  // Each flag's text (its TrainConfig field is set from it after parsing,
+  // over the recipe's or the checkpoint's value).
+  auto texts = std::make_shared<std::map<std::string, std::string>>();
+  // --overwrite is a switch, and not part of the run's settings (a resumed
+  // run does not inherit it).
+  auto overwrite = std::make_shared<bool>(false);
+  add_train_options(app, *texts, *overwrite);
+  const CLI::App* parsed = &app;  // the app outlives the runner (cli/cudagrad.cpp)
+  return [parsed, texts, overwrite] {
+    const Flags flags = given_train_flags(*parsed, *texts);
+    if (flags.count("--resume")) {
+      if (*overwrite) throw Error("--overwrite: cannot be given with --resume (which keeps the run)");
+      return resume_training(flags);
+    }
+    return start_training(flags, *overwrite);
+  };
 }
 
 }  // namespace cli

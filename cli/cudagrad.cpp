@@ -1,5 +1,7 @@
 // The cudagrad command line: `cudagrad <command> [options]`. This file only
-// lists the commands and dispatches; each lives in cli/cmd_<name>.cpp.
+// lists the commands and dispatches; each lives in cli/cmd_<name>.cpp and
+// declares its options with CLI11 (cli/options.h), which parses them and
+// prints `cudagrad help <command>`.
 // Errors are cudagrad::Error exceptions, caught here once and printed as
 // one line: "cudagrad: error: ...".
 #include <cstdio>
@@ -12,7 +14,6 @@
 #include "engine/error.h"
 #include "kernels/cpu/cpu.h"
 #include "cli/commands.h"
-#include "cli/train_flags.h"
 #include "engine/signals.h"
 #include "train/interrupt.h"
 
@@ -21,34 +22,19 @@ namespace cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
-      {"sample-data", "write a synthetic dataset in the HAM10000 layout",
-       "--out DIR (new or empty) [--images 400] [--seed 0] [--threads N]", sample_data_command},
-      {"train", "train a model; with no --data, on generated sample data",
-       train_help(), train_command},
+      {"sample-data", "write a synthetic dataset in the HAM10000 layout", sample_data_command},
+      {"train", "train a model; with no --data, on generated sample data", train_command},
       {"evaluate", "accuracy, balanced accuracy, per-class metrics, ROC-AUC, confusion matrix",
-       "--checkpoint FILE|DIR [--data PATH] [--split test|val|train|all] [--tta N] [--out eval.json]\n"
-       "  [--batch 32] [--layout auto|ham10000|isic2018|image-folder] [--skip-missing 0|1]\n"
-       "  [--cache-dir DIR] [--device auto|cpu|cuda] [--threads N]",
        evaluate_command},
-      {"predict", "class probabilities for image files, one row each (ISIC layout)",
-       "--checkpoint FILE|DIR IMAGE|FOLDER... [--csv OUT|-] [--submission 0|1] [--batch 16]\n"
-       "  [--device auto|cpu|cuda] [--threads N]",
-       predict_command},
-      {"gradcam", "a Grad-CAM heat map over an image",
-       "--checkpoint FILE|DIR --image IMG --out OUT.png [--layer NAME] [--class NAME]\n"
-       "  [--device auto|cpu|cuda] [--threads N]",
-       gradcam_command},
+      {"predict", "class probabilities for image files, one row each (ISIC layout)", predict_command},
+      {"gradcam", "a Grad-CAM heat map over an image", gradcam_command},
       {"report", "an HTML report of a run: curves, evaluation, confusion matrix, Grad-CAM",
-       "DIR [--gradcam 8] [--cache-dir DIR] [--device auto|cpu|cuda] [--threads N]",
        report_command},
-      {"summary", "a model's layers, output shapes, parameters and FLOPs",
-       "--model NAME [--classes 7] [--input 224] [--width 1.0] [--head pooled|dense]",
-       summary_command},
+      {"summary", "a model's layers, output shapes, parameters and FLOPs", summary_command},
       {"bench-layers", "forward and backward milliseconds per layer on the CPU",
-       "--model NAME [--batch 16] [--input 224] [--steps 3] [--reference 0|1] [--clock wall|cpu]",
        bench_layers_command},
       {"toy", "the tiny CNN on a generated toy problem: the training loop in one screen",
-       "[--steps 200] [--batch 32] [--lr 0.01] [--seed 1]", toy_command},
+       toy_command},
   };
   return all;
 }
@@ -70,7 +56,11 @@ int help(const Args& args) {
   }
   for (const Command& c : commands())
     if (args[0] == c.name) {
-      std::printf("cudagrad %s: %s\n  cudagrad %s %s\n", c.name, c.summary, c.name, c.usage.c_str());
+      // The same declaration of the options that parses them (cli/options.h).
+      CLI::App app;
+      set_up_app(app, c.name, c.summary);
+      c.define(app);
+      std::printf("%s", help_text(app).c_str());
       return 0;
     }
   CG_FAIL("unknown command '" << args[0] << "' (see 'cudagrad help')");
@@ -104,7 +94,13 @@ int run(int argc, char** argv) {
   if (name == "help" || name == "--help" || name == "-h") return help(rest);
   if (name == "--version" || name == "version") return version();
   for (const Command& c : commands())
-    if (name == c.name) return c.run(rest);
+    if (name == c.name) {
+      CLI::App app;
+      set_up_app(app, c.name, c.summary);
+      const Runner run_command = c.define(app);
+      parse(app, rest);
+      return run_command();
+    }
   CG_FAIL("unknown command '" << name << "' (see 'cudagrad help')");
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/recipes.h"
 #include "engine/error.h"
+#include "cli/options.h"
 
 namespace cudagrad {
 namespace cli {
@@ -103,18 +104,16 @@ void set_max_steps(TrainConfig& c, const std::string& flag, const std::string& t
   c.max_steps = to_integer(flag, text);
 }
 
+// More threads than cores only slow the kernels down: capped, with a warning.
+void set_threads(TrainConfig& c, const std::string& flag, const std::string& text) {
+  const int threads = to_int(flag, text);
+  c.threads = threads > 0 ? capped_threads(threads) : threads;
+}
+
 void set_seed(TrainConfig& c, const std::string& flag, const std::string& text) {
   const long long v = to_integer(flag, text);
   CG_CHECK(v >= 0, flag << " must be in [0, " << (1LL << 50) << "], got " << v);
   c.seed = static_cast<uint64_t>(v);
-}
-
-// "sgd|adam|adamw" for help.
-template <class E>
-std::string choices() {
-  std::string out;
-  for (const auto& [value, name] : train::choice_names<E>()) out += (out.empty() ? "" : "|") + name;
-  return out;
 }
 
 }  // namespace
@@ -124,105 +123,103 @@ const std::vector<TrainFlag>& train_flags() {
   static const std::vector<TrainFlag> all{
       // ---- data
       {"--data", "data", "PATH", "a dataset folder or csv; none: generate sample data into OUT/sample-data",
-       set_text<&TrainConfig::data>},
+       {}, set_text<&TrainConfig::data>},
       {"--sample-images", "data", "400", "how many sample images to generate without --data",
-       set_int<&TrainConfig::sample_images>},
-      {"--layout", "data", choices<data::Layout>(), "the dataset's layout (auto: detect it)",
-       set_choice<data::Layout, &TrainConfig::layout>},
-      {"--labels", "data", choices<data::LabelMode>(), "the classes to learn",
-       set_choice<data::LabelMode, &TrainConfig::labels>},
+       {}, set_int<&TrainConfig::sample_images>},
+      {"--layout", "data", choices_text<data::Layout>(), "the dataset's layout (auto: detect it)",
+       choice_list<data::Layout>(), set_choice<data::Layout, &TrainConfig::layout>},
+      {"--labels", "data", choices_text<data::LabelMode>(), "the classes to learn",
+       choice_list<data::LabelMode>(), set_choice<data::LabelMode, &TrainConfig::labels>},
       {"--skip-missing", "data", "0|1", "1: leave out listed images that are not on disk or unreadable",
-       set_skip_missing},
+       {}, set_skip_missing},
       {"--split-fractions", "data", "0.64,0.16,0.2", "train,val,test fractions, split by lesion",
-       set_split_fractions},
+       {}, set_split_fractions},
       {"--folds", "data", "K", "k-fold cross-validation instead of --split-fractions (0: off)",
-       set_int<&TrainConfig::folds>},
+       {}, set_int<&TrainConfig::folds>},
       {"--fold", "data", "I", "the fold that is the validation part, 0 to K-1",
-       set_int<&TrainConfig::fold>},
+       {}, set_int<&TrainConfig::fold>},
       {"--cache-dir", "data", "DIR", "where decoded images are cached (default: ~/.cache/cudagrad)",
-       set_text<&TrainConfig::cache_dir>},
+       {}, set_text<&TrainConfig::cache_dir>},
       {"--input", "data", "224", "images are resized to input x input",
-       set_int<&TrainConfig::input>},
-      {"--augment", "data", choices<AugmentPreset>(), "random changes to each training image",
-       set_choice<AugmentPreset, &TrainConfig::augment>},
-      {"--normalization", "data", choices<NormalizationKind>(),
+       {}, set_int<&TrainConfig::input>},
+      {"--augment", "data", choices_text<AugmentPreset>(), "random changes to each training image",
+       choice_list<AugmentPreset>(), set_choice<AugmentPreset, &TrainConfig::augment>},
+      {"--normalization", "data", choices_text<NormalizationKind>(),
        "mean and std per channel (imagenet by default with --pretrained)",
-       set_choice<NormalizationKind, &TrainConfig::normalization>},
-      {"--class-weights", "data", choices<data::ClassWeighting>(), "per-class loss weights",
-       set_choice<data::ClassWeighting, &TrainConfig::class_weights>},
+       choice_list<NormalizationKind>(), set_choice<NormalizationKind, &TrainConfig::normalization>},
+      {"--class-weights", "data", choices_text<data::ClassWeighting>(), "per-class loss weights",
+       choice_list<data::ClassWeighting>(), set_choice<data::ClassWeighting, &TrainConfig::class_weights>},
       // ---- model
-      {"--model", "model", choices<ModelKind>(), "the architecture",
-       set_model},
-      {"--width", "model", "1.0", "MobileNet's width multiplier", set_float<&TrainConfig::width>},
-      {"--head", "model", choices<MobileNetHead>(), "MobileNet's classifier",
-       set_choice<MobileNetHead, &TrainConfig::head>},
+      {"--model", "model", choices_text<ModelKind>(), "the architecture",
+       {}, set_model},
+      {"--width", "model", "1.0", "MobileNet's width multiplier", {}, set_float<&TrainConfig::width>},
+      {"--head", "model", choices_text<MobileNetHead>(), "MobileNet's classifier",
+       choice_list<MobileNetHead>(), set_choice<MobileNetHead, &TrainConfig::head>},
       {"--pretrained", "model", "FILE", "starting weights, a safetensors file with torchvision names",
-       set_text<&TrainConfig::pretrained>},
-      {"--freeze", "model", choices<Freeze>(), "train only the head (backbone) or everything",
-       set_choice<Freeze, &TrainConfig::freeze>},
+       {}, set_text<&TrainConfig::pretrained>},
+      {"--freeze", "model", choices_text<Freeze>(), "train only the head (backbone) or everything",
+       choice_list<Freeze>(), set_choice<Freeze, &TrainConfig::freeze>},
       // ---- steps
-      {"--epochs", "steps", "N", "passes over the training part", set_int<&TrainConfig::epochs>},
-      {"--batch", "steps", "N", "images per optimizer step", set_int<&TrainConfig::batch>},
-      {"--lr", "steps", "X", "the learning rate", set_float<&TrainConfig::lr>},
-      {"--optimizer", "steps", choices<OptimizerKind>(), "the optimizer",
-       set_choice<OptimizerKind, &TrainConfig::optimizer>},
-      {"--momentum", "steps", "X", "SGD's momentum, in [0, 1]", set_float<&TrainConfig::momentum>},
+      {"--epochs", "steps", "N", "passes over the training part", {}, set_int<&TrainConfig::epochs>},
+      {"--batch", "steps", "N", "images per optimizer step", {}, set_int<&TrainConfig::batch>},
+      {"--lr", "steps", "X", "the learning rate", {}, set_float<&TrainConfig::lr>},
+      {"--optimizer", "steps", choices_text<OptimizerKind>(), "the optimizer",
+       choice_list<OptimizerKind>(), set_choice<OptimizerKind, &TrainConfig::optimizer>},
+      {"--momentum", "steps", "X", "SGD's momentum, in [0, 1]", {}, set_float<&TrainConfig::momentum>},
       {"--weight-decay", "steps", "X", "L2 penalty, in [0, 1] (adamw: decoupled, 0.01 by default)",
-       set_float<&TrainConfig::weight_decay>},
-      {"--schedule", "steps", choices<Schedule>(), "the learning rate over the epochs",
-       set_choice<Schedule, &TrainConfig::schedule>},
+       {}, set_float<&TrainConfig::weight_decay>},
+      {"--schedule", "steps", choices_text<Schedule>(), "the learning rate over the epochs",
+       choice_list<Schedule>(), set_choice<Schedule, &TrainConfig::schedule>},
       {"--step-size", "steps", "N", "epochs between x0.1 decays (step); patience (plateau)",
-       set_int<&TrainConfig::step_size>},
+       {}, set_int<&TrainConfig::step_size>},
       {"--early-stopping", "steps", "PATIENCE", "stop after this many epochs without a better val loss (0: off)",
-       set_int<&TrainConfig::early_stopping>},
+       {}, set_int<&TrainConfig::early_stopping>},
       {"--max-steps", "steps", "N", "stop after this many optimizer steps in all (0: no limit)",
-       set_max_steps},
-      {"--on-nan", "steps", choices<OnNan>(), "a non-finite loss or gradient: stop, or skip the step",
-       set_choice<OnNan, &TrainConfig::on_nan>},
+       {}, set_max_steps},
+      {"--on-nan", "steps", choices_text<OnNan>(), "a non-finite loss or gradient: stop, or skip the step",
+       choice_list<OnNan>(), set_choice<OnNan, &TrainConfig::on_nan>},
       // ---- run
       {"--out", "run", "DIR", "the run folder (default: runs/<recipe or model>)",
-       set_text<&TrainConfig::out>},
-      {"--device", "run", choices<DeviceChoice>(), "where to train (auto: a GPU when there is one)",
-       set_choice<DeviceChoice, &TrainConfig::device>},
-      {"--seed", "run", "N", "weights, split, shuffling and augmentation", set_seed},
-      {"--threads", "run", "N", "CPU threads (0: all cores)", set_int<&TrainConfig::threads>},
+       {}, set_text<&TrainConfig::out>},
+      {"--device", "run", choices_text<DeviceChoice>(), "where to train (auto: a GPU when there is one)",
+       choice_list<DeviceChoice>(), set_choice<DeviceChoice, &TrainConfig::device>},
+      {"--seed", "run", "N", "weights, split, shuffling and augmentation", {}, set_seed},
+      {"--threads", "run", "N", "CPU threads (0: all cores)", {}, set_threads},
   };
   return all;
 }
 
-std::vector<std::string> train_flag_names() {
-  std::vector<std::string> names{"--recipe", "--resume"};
-  for (const TrainFlag& f : train_flags()) names.push_back(f.name);
-  return names;
+void add_train_options(CLI::App& app, std::map<std::string, std::string>& texts, bool& overwrite) {
+  std::string recipe_names;
+  std::vector<std::string> recipe_list;
+  for (const Recipe& r : recipes()) {
+    recipe_names += (recipe_names.empty() ? "" : "|") + r.name;
+    recipe_list.push_back(r.name);
+  }
+  app.add_option("--recipe", texts["--recipe"], "start from a tutorial's settings (listed below)")
+      ->type_name(recipe_names);
+  for (const TrainFlag& f : train_flags()) {
+    CLI::Option* option =
+        app.add_option(f.name, texts[f.name], f.help)->type_name(f.value)->group(f.section);
+    if (!f.choices.empty()) option->check(one_of(f.choices));
+  }
+  app.add_option("--resume", texts["--resume"],
+                 "continue the run in DIR where it stopped; only --epochs, --max-steps, "
+                 "--early-stopping, --threads, --device, --cache-dir, --data and --on-nan may change")
+      ->type_name("DIR")
+      ->group("resuming");
+  app.add_flag("--overwrite", overwrite, "replace the results of an earlier run in --out")
+      ->group("resuming");
+  std::string footer = "Recipes (the flags above override their settings):";
+  for (const Recipe& r : recipes()) footer += "\n  " + r.name + ": " + r.description;
+  app.footer(footer);
 }
 
-std::string train_help() {
-  std::string recipe_names;
-  for (const Recipe& r : recipes()) recipe_names += (recipe_names.empty() ? "" : "|") + r.name;
-  std::ostringstream os;
-  os << "[--recipe " << recipe_names << "] [--out DIR] [options]\n"
-     << "  --recipe NAME    start from a tutorial's settings (the flags below override them):\n";
-  for (const Recipe& r : recipes()) os << "                   " << r.name << ": " << r.description << "\n";
-  std::string section;
-  for (const TrainFlag& f : train_flags()) {
-    if (f.section != section) {
-      section = f.section;
-      os << "  " << section << ":\n";
-    }
-    const std::string left = f.name + " " + f.value;
-    os << "    " << left;
-    if (left.size() < 34)
-      os << std::string(34 - left.size(), ' ');
-    else
-      os << "\n    " << std::string(34, ' ');
-    os << f.help << "\n";
-  }
-  os << "  resuming:\n"
-     << "    --resume DIR                      continue the run in DIR where it stopped; only\n"
-     << "                                      --epochs, --max-steps, --early-stopping, --threads,\n"
-     << "                                      --device, --cache-dir, --data, --on-nan may change\n"
-     << "    --overwrite                       replace the results of an earlier run in --out";
-  return os.str();
+Flags given_train_flags(const CLI::App& app, const std::map<std::string, std::string>& texts) {
+  Flags flags;
+  for (const auto& [name, text] : texts)
+    if (app.get_option(name)->count() > 0) flags[name] = text;
+  return flags;
 }
 
 void apply_train_flags(TrainConfig& config, const Flags& flags) {
@@ -249,7 +246,7 @@ TrainConfig config_from_flags(const Flags& flags) {
 }
 
 std::string flag_value_text(const TrainConfig& config, const std::string& flag) {
-  const nlohmann::json j = train::to_json(config);
+  const nlohmann::ordered_json j = train::to_json(config);
   auto it = j.find(flag.substr(2));  // "--labels" -> "labels"
   if (it == j.end()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();

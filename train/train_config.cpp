@@ -281,10 +281,8 @@ class Reader {
 
 }  // namespace
 
-nlohmann::json to_json(const TrainConfig& c) {
-  // nlohmann::ordered_json would keep this order; a plain json sorts the
-  // keys, which is as good for a file people read and diff.
-  nlohmann::json j;
+nlohmann::ordered_json to_json(const TrainConfig& c) {
+  nlohmann::ordered_json j;
   j["data"] = c.data;
   j["sample-images"] = c.sample_images;
   j["layout"] = name_of(c.layout);

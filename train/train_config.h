@@ -143,8 +143,10 @@ struct TrainConfig {
 void validate(const TrainConfig& config);
 
 // Every setting, numbers as numbers (floats with the fewest digits that read
-// back to the same float, so a config survives the round trip bit for bit).
-nlohmann::json to_json(const TrainConfig& config);
+// back to the same float, so a config survives the round trip bit for bit),
+// in the order of the struct (ordered_json keeps it; config.json reads
+// data, model, optimization, run).
+nlohmann::ordered_json to_json(const TrainConfig& config);
 // The inverse: keys that are missing keep their defaults; an unknown key, a
 // value of the wrong type or an unknown choice is an Error naming `source`.
 // The result is validated.
