@@ -166,6 +166,8 @@ void validate(const TrainConfig& c) {
   CG_CHECK(c.folds > 0 || c.fold == 0, "--fold needs --folds K");
   CG_CHECK(c.folds == 0 || (c.fold >= 0 && c.fold < c.folds),
            "--fold must be in [0, " << c.folds - 1 << "] for --folds " << c.folds);
+  // Folds make their own split, so fractions other than the defaults mean
+  // the user asked for both.
   CG_CHECK(c.folds == 0 || (f.train == 0.64 && f.val == 0.16 && f.test == 0.2),
            "--split-fractions and --folds exclude each other");
 

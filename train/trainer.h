@@ -9,7 +9,10 @@
 // Each epoch: a shuffled, augmented pass over the training part (one
 // optimizer step per batch, a progress line on stderr), a pass over the
 // validation part, one summary line, then the files above, each replaced
-// atomically. The loop is deterministic for a seed and thread count: the
+// atomically. In trainer.cpp each of these is one function, read top to
+// bottom: set_up (data, model, split, loaders, optimizer), then run_epoch
+// until the run is finished: train_pass, validation_pass, end_epoch (best
+// model, metrics.csv, last.ckpt). The loop is deterministic for a seed and thread count: the
 // batch order and augmentation depend only on (seed, epoch, image), so a
 // run continued from last.ckpt computes exactly what an uninterrupted run
 // would have.
