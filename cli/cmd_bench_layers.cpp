@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/options.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "engine/profiler.h"
-#include "cli/commands.h"
-#include "cli/options.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/reference/reference.h"
 #include "layers/module.h"

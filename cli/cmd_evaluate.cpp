@@ -8,10 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "engine/atomic_write.h"
+#include "engine/error.h"
 #include "train/device_choice.h"
 #include "train/evaluation.h"
 

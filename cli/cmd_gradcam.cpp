@@ -3,16 +3,16 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "engine/atomic_write.h"
-#include "engine/error.h"
-#include "train/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "engine/atomic_write.h"
+#include "engine/error.h"
+#include "report/png_chart.h"
+#include "train/checkpoint.h"
 #include "train/device_choice.h"
 #include "train/gradcam.h"
 #include "train/inference.h"
 #include "train/run_data.h"
-#include "report/png_chart.h"
 
 namespace cudagrad {
 namespace cli {

@@ -14,14 +14,14 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cli/commands.h"
+#include "cli/options.h"
 #include "data/classes.h"
 #include "data/csv.h"
 #include "engine/atomic_write.h"
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "train/checkpoint.h"
-#include "cli/commands.h"
-#include "cli/options.h"
 #include "train/device_choice.h"
 #include "train/inference.h"
 #include "train/run_data.h"

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/options.h"
 #include "data/classes.h"
 #include "data/sample_data.h"
 #include "engine/error.h"
-#include "cli/commands.h"
-#include "cli/options.h"
 
 namespace cudagrad {
 namespace cli {

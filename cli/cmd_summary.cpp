@@ -2,9 +2,9 @@
 // FLOPs, and Keras' totals (layers/summary.h).
 #include <iostream>
 
-#include "engine/error.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "engine/error.h"
 #include "layers/summary.h"
 #include "models/registry.h"
 

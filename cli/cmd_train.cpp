@@ -1,22 +1,22 @@
 // cudagrad train: turns flags (and a recipe) into a TrainConfig
 // (cli/train_flags.h), makes sample data when no --data is given, and hands
-// over to the training loop (train/trainer.h). --resume DIR reads the config back from the run's
-// last.ckpt instead.
+// over to the training loop (train/trainer.h). --resume DIR reads the
+// config back from the run's last.ckpt instead.
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
 
+#include "cli/commands.h"
+#include "cli/recipes.h"
+#include "cli/train_flags.h"
 #include "data/classes.h"
 #include "data/sample_data.h"
 #include "engine/error.h"
 #include "train/checkpoint.h"
-#include "cli/commands.h"
 #include "train/device_choice.h"
 #include "train/model_setup.h"
-#include "cli/recipes.h"
-#include "cli/train_flags.h"
 #include "train/run_data.h"
 #include "train/run_folder.h"
 #include "train/trainer.h"

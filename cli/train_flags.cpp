@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "cli/options.h"
 #include "cli/recipes.h"
 #include "engine/error.h"
-#include "cli/options.h"
 
 namespace cudagrad {
 namespace cli {
@@ -191,11 +191,7 @@ const std::vector<TrainFlag>& train_flags() {
 
 void add_train_options(CLI::App& app, std::map<std::string, std::string>& texts, bool& overwrite) {
   std::string recipe_names;
-  std::vector<std::string> recipe_list;
-  for (const Recipe& r : recipes()) {
-    recipe_names += (recipe_names.empty() ? "" : "|") + r.name;
-    recipe_list.push_back(r.name);
-  }
+  for (const Recipe& r : recipes()) recipe_names += (recipe_names.empty() ? "" : "|") + r.name;
   app.add_option("--recipe", texts["--recipe"], "start from a tutorial's settings (listed below)")
       ->type_name(recipe_names);
   for (const TrainFlag& f : train_flags()) {

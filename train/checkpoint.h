@@ -32,8 +32,8 @@
 
 #include "engine/optim.h"
 #include "engine/safetensors.h"
-#include "train/train_config.h"
 #include "layers/network.h"
+#include "train/train_config.h"
 
 namespace cudagrad {
 namespace train {

@@ -10,8 +10,8 @@
 #include "data/cache.h"
 #include "data/dataset.h"
 #include "data/split.h"
-#include "train/checkpoint.h"
 #include "report/metrics.h"
+#include "train/checkpoint.h"
 
 namespace cudagrad {
 namespace train {

@@ -5,9 +5,9 @@
 #include "data/image.h"
 #include "engine/autograd.h"
 #include "engine/error.h"
-#include "train/train_config.h"
-#include "train/inference.h"
 #include "report/png_chart.h"
+#include "train/inference.h"
+#include "train/train_config.h"
 
 namespace cudagrad {
 namespace train {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "engine/safetensors.h"
-#include "train/train_config.h"
 #include "layers/network.h"
+#include "train/train_config.h"
 
 namespace cudagrad {
 namespace train {

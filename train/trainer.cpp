@@ -13,6 +13,8 @@
 #include "engine/atomic_write.h"
 #include "engine/device.h"
 #include "engine/error.h"
+#include "layers/summary.h"
+#include "report/metrics.h"
 #include "train/device_choice.h"
 #include "train/inference.h"
 #include "train/interrupt.h"
@@ -21,8 +23,6 @@
 #include "train/progress.h"
 #include "train/run_data.h"
 #include "train/train_step.h"
-#include "layers/summary.h"
-#include "report/metrics.h"
 
 namespace cudagrad {
 namespace train {
