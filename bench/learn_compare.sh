@@ -16,14 +16,14 @@
 # bench/LEARNING.md.
 #
 # Settings, through the environment (the recipes' own values are in
-# examples/recipes.cpp; the defaults shorten them to fit a 2-core machine):
+# cli/recipes.cpp; the defaults shorten them to fit a 2-core machine):
 #   SEED (7)  THREADS (2)  OUT (runs/learn)
 #   TRAIN (../shared/data/ham10000-200x150)  SECOND (../shared/data/isic2018-task3)
 #   MODELS ("lenet resnet18 mobilenet"; resnet18-lr1e-3 is a further choice)
-#   LENET_EPOCHS (10)
+#   LENET_EPOCHS (6)
 #   RESNET_EPOCHS (5)  RESNET_INPUT (96)
 #   MOBILENET_EPOCHS (3)  MOBILENET_INPUT (128)  MOBILENET_PATIENCE (5)
-#   EXTRA: more flags for every cudagrad run (e.g. "--split-by image")
+#   EXTRA: more flags for every cudagrad run (e.g. "--class-weights balanced")
 #   TABLE_ONLY=1: train nothing, append the table of the runs already in OUT
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,7 @@ TRAIN=${TRAIN:-../shared/data/ham10000-200x150}
 SECOND=${SECOND:-../shared/data/isic2018-task3}
 OUT=${OUT:-runs/learn}
 MODELS=${MODELS:-"lenet resnet18 mobilenet"}
-LENET_EPOCHS=${LENET_EPOCHS:-10}
+LENET_EPOCHS=${LENET_EPOCHS:-6}
 RESNET_EPOCHS=${RESNET_EPOCHS:-5}
 RESNET_INPUT=${RESNET_INPUT:-96}
 MOBILENET_EPOCHS=${MOBILENET_EPOCHS:-3}

@@ -8,7 +8,7 @@ script takes every setting (model, head, input size, optimizer, lr, momentum,
 weight decay, batch, epochs, schedule, class weighting, augmentation,
 normalization, early stopping, seed) and from its splits.csv the exact
 train / val / test images. It then trains the same model from scratch the way
-examples/trainer.cpp does:
+train/trainer.cpp does:
 
   * images decoded once, downscaled to input x input by area averaging
     (PIL's draft() for the same DCT-scaled JPEG decode, then Image.BOX, the
@@ -305,7 +305,7 @@ def predict(model, images, labels, norm, weights, batch=64):
     return logits, float(loss)
 
 
-# ---- training (examples/trainer.cpp) --------------------------------------------
+# ---- training (train/trainer.cpp) --------------------------------------------
 
 
 def scheduled_lr(cfg, epoch, plateau):

@@ -25,10 +25,7 @@
 #include <string>
 #include <vector>
 
-// The JSON type is nlohmann's, spelled out rather than taken from
-// base/json.h, so that code still on the old engine/json.h can include this
-// header too (both declare json::parse).
-#include <nlohmann/json.hpp>
+#include "base/json.h"
 
 namespace cudagrad {
 namespace report {
@@ -95,14 +92,14 @@ std::string format_confusion_matrix(const ClassificationMetrics& m);
 // eval.json's layout: summary numbers, "classes" (one object per class) and
 // "confusion_matrix" (rows = true class). Undefined values are null.
 // metrics_from_json's errors name `source` (the file it came from).
-nlohmann::ordered_json metrics_to_json(const ClassificationMetrics& m);
-ClassificationMetrics metrics_from_json(const nlohmann::ordered_json& j,
+Json metrics_to_json(const ClassificationMetrics& m);
+ClassificationMetrics metrics_from_json(const Json& j,
                                         const std::string& source = "metrics JSON");
 
 // Write / read eval.json (written atomically). `extra` members (checkpoint,
 // split, ...) are added at the top of the object and ignored when reading.
 void save_metrics_json(const std::string& path, const ClassificationMetrics& m,
-                       const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
+                       const Json& extra = Json::object());
 ClassificationMetrics load_metrics_json(const std::string& path);
 
 }  // namespace report

@@ -5,7 +5,8 @@
 #include <sstream>
 #include <string>
 
-#include "engine/json.h"
+#include <nlohmann/json.hpp>
+
 #include "report/png_chart.h"
 #include "tests/cli_test_util.h"
 
@@ -38,10 +39,9 @@ TEST_CASE("cli: evaluate, predict, gradcam and report on a trained run") {
     for (const char* text : {"balanced accuracy", "macro F1", "weighted F1", "macro ROC-AUC",
                              "majority baseline", "confusion matrix", "akiec"})
       CHECK(out.find(text) != std::string::npos);
-    const cudagrad::json::Value eval =
-        cudagrad::json::parse(read_text(run + "/eval.json"), "eval.json");
-    CHECK(eval.at("split").as_string() == "test");
-    CHECK(eval.at("tta").as_integer() == 2);
+    const nlohmann::json eval = nlohmann::json::parse(read_text(run + "/eval.json"));
+    CHECK(eval.at("split").get<std::string>() == "test");
+    CHECK(eval.at("tta").get<int>() == 2);
     CHECK(run_cli("evaluate --checkpoint " + run + " --split holdout", out) == 1);
     CHECK(out.find("no part 'holdout'") != std::string::npos);
   }

@@ -85,3 +85,32 @@ TEST_CASE("cli: --version names the CPU vector target, which CUDAGRAD_CPU_TARGET
   CHECK(run_cli("--version", out, "CUDAGRAD_CPU_TARGET=avx1024") == 1);
   CHECK(out.rfind("cudagrad: error: CUDAGRAD_CPU_TARGET=avx1024: not a target of this build", 0) == 0);
 }
+
+TEST_CASE("cli: the parser checks ranges and choices of every command, and caps --threads") {
+  TempDir dir("cli_ranges");
+  const std::pair<std::string, std::string> bad[] = {
+      {"train --model resnet18 --weight-decay 1e30", "--weight-decay expects a number in [0, 1]"},
+      {"train --model resnet18 --epochs 2 --epochs 3", "--epochs is given twice"},
+      {"evaluate --checkpoint x --tta 9", "--tta must be in [1, 6], got 9"},
+      {"evaluate --checkpoint x --layout csv", "--layout must be one of auto, ham10000"},
+      {"predict --checkpoint x --submission 2 y.jpg", "--submission expects 0 or 1, got '2'"},
+      {"report " + dir / "run" + " --split test", "unknown option --split"},
+      {"predict --checkpoint x --isic 1 y.jpg", "unknown option --isic"},
+      {"bench-layers --model resnet18 --clock sundial", "--clock must be one of wall, cpu"},
+      {"toy --steps 3 extra", "unexpected argument 'extra'"},
+  };
+  for (const auto& entry : bad) {
+    const std::string& args = entry.first;
+    const std::string& message = entry.second;
+    CAPTURE(args);
+    std::string out;
+    CHECK(run_cli(args, out) == 1);
+    CHECK(out.find(message) != std::string::npos);
+    CHECK(out.rfind("cudagrad: error: ", 0) == 0);
+    CHECK(count_lines(out) == 1);
+  }
+  // More threads than cores only slow the kernels down: capped, with a warning.
+  std::string out;
+  REQUIRE(run_cli("sample-data --out " + dir / "d" + " --images 7 --threads 100000", out) == 0);
+  CHECK(out.find("warning: --threads 100000: this machine has ") != std::string::npos);
+}

@@ -7,29 +7,31 @@
 #include "engine/autograd.h"
 #include "engine/generator.h"
 #include "engine/safetensors.h"
-#include "examples/checkpoint.h"
-#include "examples/gradcam.h"
-#include "examples/lr_schedule.h"
-#include "examples/model_setup.h"
-#include "examples/recipes.h"
-#include "examples/train_config.h"
+#include "train/checkpoint.h"
+#include "train/gradcam.h"
+#include "train/lr_schedule.h"
+#include "train/model_setup.h"
+#include "cli/recipes.h"
+#include "cli/train_flags.h"
+#include "train/train_config.h"
 #include "models/registry.h"
 #include "tests/data_test_util.h"
 
 using namespace cudagrad;
 using namespace cudagrad::cli;
+using namespace cudagrad::train;
 using cudagrad_test::error_of;
 using cudagrad_test::TempDir;
 
-TEST_CASE("cli pieces: a config written as flags parses back to the same config") {
-  TrainConfig c = parse_train_config({{"--model", "mobilenet"}, {"--width", "0.35"},
+TEST_CASE("cli pieces: a config written as JSON reads back to the same config") {
+  TrainConfig c = config_from_flags({{"--model", "mobilenet"}, {"--width", "0.35"},
                                       {"--head", "dense"}, {"--input", "96"},
                                       {"--lr", "3.3e-5"}, {"--optimizer", "adamw"},
                                       {"--folds", "5"}, {"--fold", "2"}, {"--seed", "7"},
                                       {"--schedule", "plateau"}, {"--on-nan", "skip"}});
   CHECK(c.weight_decay == doctest::Approx(0.01f));  // AdamW's default decay
-  const TrainConfig d = parse_train_config(config_to_flags(c));
-  CHECK(config_to_flags(d) == config_to_flags(c));
+  const TrainConfig d = from_json(nlohmann::json::parse(config_json(c)), "config.json");
+  CHECK(to_json(d) == to_json(c));
   CHECK(d.lr == c.lr);  // bit for bit
   CHECK(d.width == c.width);
   CHECK(d.fold == 2);
@@ -37,27 +39,27 @@ TEST_CASE("cli pieces: a config written as flags parses back to the same config"
 }
 
 TEST_CASE("cli pieces: recipes set the tutorials' settings and explicit flags win") {
-  const TrainConfig lenet = parse_train_config(apply_recipe("lenet-tutorial", {{"--epochs", "2"}}));
-  CHECK(lenet.model == "lenet");
-  CHECK(lenet.optimizer == "adam");
+  const TrainConfig lenet = config_from_flags({{"--recipe", "lenet-tutorial"}, {"--epochs", "2"}});
+  CHECK(lenet.model == ModelKind::lenet);
+  CHECK(lenet.optimizer == OptimizerKind::adam);
   CHECK(lenet.lr == doctest::Approx(1e-5f));
   CHECK(lenet.batch == 10);
   CHECK(lenet.epochs == 2);
-  CHECK(lenet.class_weights == "median-frequency");
-  CHECK(lenet.augment == "flip-rotate");
+  CHECK(lenet.class_weights == data::ClassWeighting::median_frequency);
+  CHECK(lenet.augment == AugmentPreset::flip_rotate);
   CHECK(lenet.input == 224);
 
-  const TrainConfig mobile = parse_train_config(apply_recipe("mobilenet-tutorial", {}));
-  CHECK(mobile.optimizer == "sgd");
+  const TrainConfig mobile = config_from_flags({{"--recipe", "mobilenet-tutorial"}});
+  CHECK(mobile.optimizer == OptimizerKind::sgd);
   CHECK(mobile.lr == doctest::Approx(1e-3f));
   CHECK(mobile.momentum == doctest::Approx(0.9f));
   CHECK(mobile.batch == 32);
   CHECK(mobile.early_stopping == 10);
-  CHECK(mobile.head == "dense");
+  CHECK(mobile.head == MobileNetHead::dense);
   // Another model drops the recipe's MobileNet-only head.
-  CHECK(parse_train_config(apply_recipe("mobilenet-tutorial", {{"--model", "resnet18"}})).model ==
-        "resnet18");
-  CHECK(error_of([] { apply_recipe("vgg", {}); }).find("lenet-tutorial") != std::string::npos);
+  CHECK(config_from_flags({{"--recipe", "mobilenet-tutorial"}, {"--model", "resnet18"}}).model ==
+        ModelKind::resnet18);
+  CHECK(error_of([] { recipe_named("vgg"); }).find("lenet-tutorial") != std::string::npos);
 }
 
 TEST_CASE("cli pieces: learning-rate schedules") {
@@ -66,14 +68,14 @@ TEST_CASE("cli pieces: learning-rate schedules") {
   c.epochs = 10;
   c.step_size = 3;
   TrainingState s;
-  c.schedule = "step";
+  c.schedule = Schedule::step;
   CHECK(scheduled_lr(c, 2, s) == doctest::Approx(1.0));
   CHECK(scheduled_lr(c, 3, s) == doctest::Approx(0.1));
   CHECK(scheduled_lr(c, 9, s) == doctest::Approx(0.001));
-  c.schedule = "cosine";
+  c.schedule = Schedule::cosine;
   CHECK(scheduled_lr(c, 0, s) == doctest::Approx(1.0));
   CHECK(scheduled_lr(c, 5, s) == doctest::Approx(0.5));
-  c.schedule = "plateau";
+  c.schedule = Schedule::plateau;
   c.step_size = 1;  // patience: decay after more than one epoch without improvement
   s.lr = 1.0;
   for (double loss : {1.0, 0.9, 0.95, 0.92}) update_plateau(c, loss, s);
@@ -84,7 +86,7 @@ TEST_CASE("cli pieces: learning-rate schedules") {
 TEST_CASE("cli pieces: checkpoints refuse edited metadata and newer formats") {
   TempDir dir("cli_pieces_ckpt");
   Generator gen(0);
-  TrainConfig config = parse_train_config({{"--model", "mobilenet"}, {"--width", "0.25"},
+  TrainConfig config = config_from_flags({{"--model", "mobilenet"}, {"--width", "0.25"},
                                            {"--input", "32"}});
   auto model = build_model(config, 7, 1);
   const std::string path = dir / "best.safetensors";

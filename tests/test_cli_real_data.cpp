@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "engine/json.h"
+#include "base/json.h"
 #include "tests/cli_test_util.h"
 
 using namespace cudagrad_test;
@@ -25,7 +25,7 @@ TEST_CASE("cli: train on real HAM10000 images, evaluate on the ISIC 2018 images"
 
   REQUIRE(run_cli("evaluate --checkpoint " + run + " --data " + isic + " --cache-dir " + dir / "c", out) == 0);
   CHECK(out.find("on 1007 images (all part)") != std::string::npos);
-  const cudagrad::json::Value eval =
+  const cudagrad::Json eval =
       cudagrad::json::parse(read_text(run + "/eval-isic2018-task3.json"), "eval");
-  CHECK(eval.at("samples").as_integer() == 1007);
+  CHECK(eval.at("samples").get<int64_t>() == 1007);
 }

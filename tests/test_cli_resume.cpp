@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "examples/checkpoint.h"
+#include "train/checkpoint.h"
 #include "tests/cli_test_util.h"
 
 using namespace cudagrad_test;
@@ -89,7 +89,7 @@ TEST_CASE("cli: a run killed with SIGKILL resumes from its last checkpoint to th
   kill(pid, SIGKILL);
   wait_status(pid);
   // Whatever the moment, last.ckpt is a whole checkpoint of some epoch.
-  CHECK_NOTHROW(cudagrad::cli::load_training_checkpoint(dir / "killed/last.ckpt"));
+  CHECK_NOTHROW(cudagrad::train::load_training_checkpoint(dir / "killed/last.ckpt"));
   std::string resumed;
   const int status = run_cli("train --resume " + dir / "killed", resumed);
   if (resumed.find("nothing to continue") != std::string::npos) {
@@ -110,7 +110,7 @@ TEST_CASE("cli: a half-written or damaged checkpoint is never loaded silently") 
   // A write killed halfway leaves only its temporary file: the previous
   // checkpoint is still whole, and the next run clears the leftover.
   write_file(ckpt + ".tmp.99999", bytes.substr(0, bytes.size() / 2));
-  CHECK_NOTHROW(cudagrad::cli::load_training_checkpoint(ckpt));
+  CHECK_NOTHROW(cudagrad::train::load_training_checkpoint(ckpt));
   REQUIRE(run_cli("train --resume " + dir / "run" + " --epochs 2", out) == 0);
   CHECK_FALSE(fs::exists(ckpt + ".tmp.99999"));
 

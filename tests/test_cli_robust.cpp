@@ -10,12 +10,12 @@
 #include <thread>
 
 #include "data/image.h"
-#include "examples/checkpoint.h"
-#include "examples/model_setup.h"
+#include "train/checkpoint.h"
+#include "train/model_setup.h"
 #include "tests/cli_test_util.h"
 
 using namespace cudagrad_test;
-using cudagrad::cli::load_training_checkpoint;
+using cudagrad::train::load_training_checkpoint;
 
 namespace {
 
@@ -149,18 +149,18 @@ TEST_CASE("cli: a checkpoint of another model or class count is refused, naming 
   // another class count, and into another architecture (both have a
   // 'conv1.weight', so the shapes tell them apart).
   const auto checkpoint = load_training_checkpoint(ckpt);
-  const auto config = cudagrad::cli::parse_train_config(checkpoint.config_flags);
-  auto two_class = cudagrad::cli::build_model(config, 2, 0);
+  const auto config = checkpoint.config;
+  auto two_class = cudagrad::train::build_model(config, 2, 0);
   const std::string shape_error =
-      error_of([&] { cudagrad::cli::load_state(*two_class, checkpoint.model, ckpt); });
+      error_of([&] { cudagrad::train::load_state(*two_class, checkpoint.model, ckpt); });
   INFO(shape_error);
   CHECK(shape_error.rfind(ckpt + ": tensor 'fc.weight' has shape (7, 256) but the MobileNet v1, "
                                  "width 0.25 needs (2, 256)", 0) == 0);
   auto resnet_config = config;
-  resnet_config.model = "resnet18";
-  auto resnet = cudagrad::cli::build_model(resnet_config, 7, 0);
+  resnet_config.model = cudagrad::train::ModelKind::resnet18;
+  auto resnet = cudagrad::train::build_model(resnet_config, 7, 0);
   const std::string model_error =
-      error_of([&] { cudagrad::cli::load_state(*resnet, checkpoint.model, ckpt); });
+      error_of([&] { cudagrad::train::load_state(*resnet, checkpoint.model, ckpt); });
   INFO(model_error);
   CHECK(model_error.rfind(ckpt + ": tensor 'conv1.weight' has shape (8, 3, 3, 3) but the "
                                  "ResNet-18 needs (64, 3, 7, 7)", 0) == 0);

@@ -7,7 +7,8 @@
 #include "base/signals.h"
 #include "child_process.h"
 #include "cli_test_util.h"
-#include "examples/run_folder.h"
+#include "base/signals.h"
+#include "train/run_folder.h"
 
 using namespace cudagrad_test;
 
@@ -193,7 +194,7 @@ TEST_CASE("run folder: a signal that ends the program removes the lock file with
   const std::string run = dir / "run";
   auto result = run_in_child([&]() -> std::string {
     cudagrad::files::install_signal_handlers();
-    const cudagrad::cli::RunLock lock(run);
+    const cudagrad::train::RunLock lock(run);
     if (!fs::exists(run + "/cudagrad.lock")) return "no lock file";
     ::raise(SIGTERM);  // outside any deferral: fatal
     return "the signal did not end the process";

@@ -43,7 +43,7 @@ TEST_CASE("cli: train writes config.json, splits.csv, metrics.csv and both check
     cudagrad::SafetensorsMetadata meta;
     cudagrad::load_safetensors(run + "/" + f, &meta);
     CHECK(meta.count("checksum") == 1);
-    CHECK(meta.at("format_version") == "1");
+    CHECK(meta.at("format_version") == "2");
   }
   // The model file uses the model's state_dict names, as torchvision does.
   const cudagrad::NamedTensors best = cudagrad::load_safetensors(run + "/best.safetensors");

@@ -20,7 +20,7 @@
 #include "engine/generator.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
-#include "examples/train_step.h"
+#include "train/train_step.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/cuda/cuda_backend.h"
 #include "models/tiny_cnn.h"
@@ -74,7 +74,7 @@ Run three_steps() {
   const Tensor class_weights = Tensor::from_vector({0.5f, 1.f, 2.f}, {3}, Device::cpu());
   Run run;
   for (int step = 0; step < 3; ++step) {
-    const cli::StepResult r = cli::train_step(*model, sgd, class_weights, random_batch(6, 40 + step),
+    const train::StepResult r = train::train_step(*model, sgd, class_weights, random_batch(6, 40 + step),
                                               Device::cpu(), /*restore_on_problem=*/true);
     REQUIRE_MESSAGE(r.applied, r.problem);
     run.losses.push_back(r.loss);
@@ -98,8 +98,8 @@ TEST_CASE("a training step reads back from its device once") {
   for (int step = 0; step < 3; ++step) {
     const data::Batch batch = random_batch(6, 40 + step);
     g_copies_to_host = 0;
-    const cli::StepResult r =
-        cli::train_step(*model, adam, class_weights, batch, Device::cpu(), true);
+    const train::StepResult r =
+        train::train_step(*model, adam, class_weights, batch, Device::cpu(), true);
     CHECK(r.applied);
     CHECK(std::isfinite(r.loss));
     CHECK(r.correct >= 0);
@@ -116,8 +116,8 @@ TEST_CASE("a training step reads back from its device once") {
     std::vector<float> w = last.to_vector();
     w[0] = std::numeric_limits<float>::quiet_NaN();
     last.copy_from(Tensor::from_vector(w, last.shape(), Device::cpu()));
-    const cli::StepResult r =
-        cli::train_step(*model, adam, class_weights, random_batch(6, 50), Device::cpu(), true);
+    const train::StepResult r =
+        train::train_step(*model, adam, class_weights, random_batch(6, 50), Device::cpu(), true);
     CHECK_FALSE(r.applied);
     INFO(r.problem);
     CHECK(r.problem.find("loss is") == 0);  // "nan" or "-nan", as the C library prints it
