@@ -11,7 +11,7 @@
 #include "examples/gradcam.h"
 #include "examples/inference.h"
 #include "examples/run_data.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 
 namespace cudagrad {
 namespace cli {

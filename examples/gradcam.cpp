@@ -7,7 +7,7 @@
 #include "engine/error.h"
 #include "examples/flags.h"
 #include "examples/inference.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 
 namespace cudagrad {
 namespace cli {

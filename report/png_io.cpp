@@ -3,7 +3,7 @@
 
 #include "engine/atomic_write.h"
 #include "engine/error.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 #include "report/stb_bridge.h"
 
 namespace cudagrad {
