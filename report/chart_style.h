@@ -56,7 +56,7 @@ void draw_title(SvgWriter& svg, double x, double y, const std::string& title);
 void draw_vertical_label(SvgWriter& svg, double x, double y, const std::string& label);
 
 // A legend in a row from (x, baseline y): a short line of each color, then
-// its name. Returns nothing; entries are spaced by their estimated width.
+// its name, each entry spaced by the estimated width of the one before.
 void draw_legend_row(SvgWriter& svg, double x, double y, const std::vector<std::string>& names,
                      const std::vector<Rgb>& colors);
 
