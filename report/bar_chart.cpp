@@ -43,8 +43,11 @@ std::string bar_chart_svg(const std::string& title, const std::vector<std::strin
   svg.open("g", {{"class", "y-axis"}});
   for (double v : yt.values) {
     const double y = to_py(v);
-    svg.leaf("line", {{"x1", left}, {"y1", y}, {"x2", left + plot_w}, {"y2", y}, {"stroke", css_color(kGrid)}});
-    svg.leaf("line", {{"x1", left - 5}, {"y1", y}, {"x2", left}, {"y2", y}, {"stroke", css_color(kAxis)}});
+    svg.leaf(
+        "line",
+        {{"x1", left}, {"y1", y}, {"x2", left + plot_w}, {"y2", y}, {"stroke", css_color(kGrid)}});
+    svg.leaf("line",
+             {{"x1", left - 5}, {"y1", y}, {"x2", left}, {"y2", y}, {"stroke", css_color(kAxis)}});
     svg.text(left - 8, y, tick_label(v, 0), {{"text-anchor", "end"}, {"dy", "0.35em"}});
   }
   svg.close();
@@ -67,7 +70,8 @@ std::string bar_chart_svg(const std::string& title, const std::vector<std::strin
       svg.text(x + bar / 2, y - 4, std::to_string(n),
                {{"text-anchor", "middle"}, {"font-size", kSmallSize}});
     }
-    svg.text(left + i * slot + slot / 2, top + plot_h + 20, categories[i], {{"text-anchor", "middle"}});
+    svg.text(left + i * slot + slot / 2, top + plot_h + 20, categories[i],
+             {{"text-anchor", "middle"}});
     svg.close();
   }
   svg.leaf("path", {{"d", "M" + svg_number(left) + " " + svg_number(top) + "V" +
@@ -76,7 +80,8 @@ std::string bar_chart_svg(const std::string& title, const std::vector<std::strin
                     {"stroke", css_color(kAxis)}});
   draw_title(svg, width / 2, 26, title);
   draw_vertical_label(svg, 16, top + plot_h / 2, "images");
-  svg.text(left + plot_w / 2, height - 14, "class", {{"text-anchor", "middle"}, {"fill", css_color(kMuted)}});
+  svg.text(left + plot_w / 2, height - 14, "class",
+           {{"text-anchor", "middle"}, {"fill", css_color(kMuted)}});
 
   std::vector<std::string> names;
   std::vector<Rgb> colors;

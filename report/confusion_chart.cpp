@@ -78,8 +78,12 @@ std::string confusion_matrix_svg(const std::vector<std::vector<int64_t>>& confus
              {{"text-anchor", "end"}, {"dy", "0.35em"}});
     svg.close();
   }
-  svg.leaf("rect", {{"x", left}, {"y", top}, {"width", grid}, {"height", grid},
-                    {"fill", "none"}, {"stroke", css_color(kAxis)}});
+  svg.leaf("rect", {{"x", left},
+                    {"y", top},
+                    {"width", grid},
+                    {"height", grid},
+                    {"fill", "none"},
+                    {"stroke", css_color(kAxis)}});
 
   // Column names, then the axis names.
   svg.open("g", {{"class", "predicted-classes"}});
@@ -101,13 +105,19 @@ std::string confusion_matrix_svg(const std::vector<std::vector<int64_t>>& confus
   // The color scale: share of the true class's row, 0% at the bottom. The
   // gradient's id is fixed: a page holds one confusion matrix.
   svg.open("defs");
-  svg.open("linearGradient", {{"id", "confusion-scale"}, {"x1", 0}, {"y1", 1}, {"x2", 0}, {"y2", 0}});
+  svg.open("linearGradient",
+           {{"id", "confusion-scale"}, {"x1", 0}, {"y1", 1}, {"x2", 0}, {"y2", 0}});
   svg.leaf("stop", {{"offset", 0}, {"stop-color", css_color(kHeatLow)}});
   svg.leaf("stop", {{"offset", 1}, {"stop-color", css_color(kHeatHigh)}});
   svg.close();
   svg.close();
-  svg.leaf("rect", {{"class", "scale"}, {"x", legend_x}, {"y", top}, {"width", 16}, {"height", grid},
-                    {"fill", "url(#confusion-scale)"}, {"stroke", css_color(kAxis)}});
+  svg.leaf("rect", {{"class", "scale"},
+                    {"x", legend_x},
+                    {"y", top},
+                    {"width", 16},
+                    {"height", grid},
+                    {"fill", "url(#confusion-scale)"},
+                    {"stroke", css_color(kAxis)}});
   svg.text(legend_x + 22, top, "100%", {{"dy", "0.7em"}});
   svg.text(legend_x + 22, top + grid, "0%");
   return svg.finish();

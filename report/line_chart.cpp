@@ -25,7 +25,9 @@ bool all_whole(const std::vector<double>& values) {
   return true;
 }
 
-bool finite_point(const Series& s, size_t i) { return std::isfinite(s.x[i]) && std::isfinite(s.y[i]); }
+bool finite_point(const Series& s, size_t i) {
+  return std::isfinite(s.x[i]) && std::isfinite(s.y[i]);
+}
 
 std::string short_number(double v) {
   char buf[32];
@@ -75,7 +77,8 @@ void draw_line_chart(SvgWriter& svg, const LineChart& chart, double x0) {
   svg.open("g", {{"class", "y-axis"}});
   for (double v : yt.values) {
     const double y = to_py(v);
-    svg.leaf("line", {{"x1", plot_x}, {"y1", y}, {"x2", plot_x + plot_w}, {"y2", y}, {"stroke", grid}});
+    svg.leaf("line",
+             {{"x1", plot_x}, {"y1", y}, {"x2", plot_x + plot_w}, {"y2", y}, {"stroke", grid}});
     svg.leaf("line", {{"x1", plot_x - 5}, {"y1", y}, {"x2", plot_x}, {"y2", y}, {"stroke", axis}});
     svg.text(plot_x - 8, y, tick_label(v, yt.decimals), {{"text-anchor", "end"}, {"dy", "0.35em"}});
   }
@@ -83,8 +86,12 @@ void draw_line_chart(SvgWriter& svg, const LineChart& chart, double x0) {
   svg.open("g", {{"class", "x-axis"}});
   for (double v : xt.values) {
     const double x = to_px(v);
-    svg.leaf("line", {{"x1", x}, {"y1", plot_y}, {"x2", x}, {"y2", plot_y + plot_h}, {"stroke", grid}});
-    svg.leaf("line", {{"x1", x}, {"y1", plot_y + plot_h}, {"x2", x}, {"y2", plot_y + plot_h + 5},
+    svg.leaf("line",
+             {{"x1", x}, {"y1", plot_y}, {"x2", x}, {"y2", plot_y + plot_h}, {"stroke", grid}});
+    svg.leaf("line", {{"x1", x},
+                      {"y1", plot_y + plot_h},
+                      {"x2", x},
+                      {"y2", plot_y + plot_h + 5},
                       {"stroke", axis}});
     svg.text(x, plot_y + plot_h + 20, tick_label(v, xt.decimals), {{"text-anchor", "middle"}});
   }
@@ -128,7 +135,8 @@ void draw_line_chart(SvgWriter& svg, const LineChart& chart, double x0) {
         flush();
         continue;
       }
-      points += (points.empty() ? "" : " ") + svg_number(to_px(s.x[i])) + "," + svg_number(to_py(s.y[i]));
+      points +=
+          (points.empty() ? "" : " ") + svg_number(to_px(s.x[i])) + "," + svg_number(to_py(s.y[i]));
     }
     flush();
     // Dots mark the points themselves while there are few enough to tell
@@ -136,7 +144,8 @@ void draw_line_chart(SvgWriter& svg, const LineChart& chart, double x0) {
     if (s.x.size() <= 60)
       for (size_t i = 0; i < s.x.size(); ++i) {
         if (!finite_point(s, i)) continue;
-        svg.open("circle", {{"cx", to_px(s.x[i])}, {"cy", to_py(s.y[i])}, {"r", 3.5}, {"fill", color}});
+        svg.open("circle",
+                 {{"cx", to_px(s.x[i])}, {"cy", to_py(s.y[i])}, {"r", 3.5}, {"fill", color}});
         svg.element("title", {},
                     s.name + ", " + chart.x_label + " " + short_number(s.x[i]) + ": " +
                         short_number(s.y[i]));

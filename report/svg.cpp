@@ -52,7 +52,8 @@ size_t utf8_sequence_length(const std::string& text, size_t i) {
 // so a bad one is a bug here; checking them keeps the output well-formed.
 void check_name(const std::string& name) {
   bool ok = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':');
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':');
   CG_CHECK(ok, "SvgWriter: '" << name << "' is not an XML name");
 }
 
@@ -111,7 +112,8 @@ std::string svg_number(double value) {
   return s == "-0" ? "0" : s;
 }
 
-SvgAttribute::SvgAttribute(std::string n, std::string v) : name(std::move(n)), value(std::move(v)) {}
+SvgAttribute::SvgAttribute(std::string n, std::string v)
+    : name(std::move(n)), value(std::move(v)) {}
 SvgAttribute::SvgAttribute(std::string n, const char* v) : name(std::move(n)), value(v) {}
 SvgAttribute::SvgAttribute(std::string n, double v) : name(std::move(n)), value(svg_number(v)) {}
 SvgAttribute::SvgAttribute(std::string n, int v) : name(std::move(n)), value(std::to_string(v)) {}

@@ -123,7 +123,8 @@ std::vector<std::string> check_screenshot(const fs::path& png) {
   const Image shot = cudagrad::report::read_png(png.string());
   if (shot.width != kWindowWidth || shot.height != kWindowHeight)
     return {"the screenshot is " + std::to_string(shot.width) + "x" + std::to_string(shot.height) +
-            ", not the window's " + std::to_string(kWindowWidth) + "x" + std::to_string(kWindowHeight)};
+            ", not the window's " + std::to_string(kWindowWidth) + "x" +
+            std::to_string(kWindowHeight)};
   const Rgb white{255, 255, 255}, page_gray{244, 245, 247}, curve_blue{31, 119, 180};
   long drawn = 0, blue = 0;
   for (int y = 0; y < shot.height; ++y)
@@ -160,12 +161,13 @@ std::vector<std::string> check_page(const std::string& chromium, const fs::path&
   // --no-sandbox: the sandbox guards against hostile web pages, this is our
   // own file, and as root (CI) Chromium refuses to start with the sandbox.
   // A fresh profile folder keeps the user's own Chromium out of it.
-  const fs::path shot = work / "screenshot.png", dom = work / "dom.html", log = work / "console.log";
+  const fs::path shot = work / "screenshot.png", dom = work / "dom.html",
+                 log = work / "console.log";
   const std::string command =
       "timeout -k 5 60 " + quoted(chromium) + " --headless --no-sandbox --disable-gpu" +
       " --user-data-dir=" + quoted((work / "profile").string()) +
-      " --enable-logging=stderr --v=0 --hide-scrollbars" + " --window-size=" +
-      std::to_string(kWindowWidth) + "," + std::to_string(kWindowHeight) +
+      " --enable-logging=stderr --v=0 --hide-scrollbars" +
+      " --window-size=" + std::to_string(kWindowWidth) + "," + std::to_string(kWindowHeight) +
       " --screenshot=" + quoted(shot.string()) + " --dump-dom " +
       quoted("file://" + fs::absolute(probed).string()) + " > " + quoted(dom.string()) + " 2> " +
       quoted(log.string());
@@ -192,9 +194,11 @@ std::vector<std::string> check_page(const std::string& chromium, const fs::path&
     for (std::string size; std::getline(sizes, size, ',');)
       if (size.rfind("0x", 0) == 0 || size.find("x0") == size.size() - 2)
         problems.push_back("a chart was laid out at " + size + " pixels");
-    if (std::atoi(probe_value(probe, "images").c_str()) < 1) problems.push_back("no <img> in the page");
+    if (std::atoi(probe_value(probe, "images").c_str()) < 1)
+      problems.push_back("no <img> in the page");
     if (!probe_value(probe, "broken").empty())
-      problems.push_back("these <img> (counted from 1) did not load: " + probe_value(probe, "broken"));
+      problems.push_back("these <img> (counted from 1) did not load: " +
+                         probe_value(probe, "broken"));
   }
   // The DOM also holds the charts' drawing, not just their boxes.
   if (rendered.find("<polyline") == std::string::npos && rendered.find("<svg") != std::string::npos)
@@ -217,10 +221,12 @@ int check_fresh_report(const std::string& chromium, const fs::path& work) {
   const std::string cli = CUDAGRAD_CLI;
   const fs::path data = work / "data", run_dir = work / "run", cache = work / "cache";
   const std::pair<std::string, std::string> steps[] = {
-      {"sample data", cli + " sample-data --out " + quoted(data.string()) + " --images 40 --seed 1"},
+      {"sample data",
+       cli + " sample-data --out " + quoted(data.string()) + " --images 40 --seed 1"},
       {"train", cli + " train --data " + quoted(data.string()) +
                     " --model mobilenet --width 0.25 --input 32 --threads 1 --batch 8 --epochs 2" +
-                    " --out " + quoted(run_dir.string()) + " --cache-dir " + quoted(cache.string())},
+                    " --out " + quoted(run_dir.string()) + " --cache-dir " +
+                    quoted(cache.string())},
       {"report", cli + " report " + quoted(run_dir.string()) + " --gradcam 3 --threads 1" +
                      " --cache-dir " + quoted(cache.string())}};
   for (const auto& step : steps) {
@@ -252,13 +258,15 @@ int check_broken_pages(const std::string& chromium, const fs::path& work) {
     std::string name, html, expected;
   };
   const std::vector<Breakage> breakages = {
-      {"a missing image", std::string(example).insert(main_end, "<img alt=\"gone\" src=\"missing.png\">"),
+      {"a missing image",
+       std::string(example).insert(main_end, "<img alt=\"gone\" src=\"missing.png\">"),
        "did not load"},
-      {"a script error", std::string(example).insert(main_end, "<script>no_such_function();</script>"),
-       "console: "},
+      {"a script error",
+       std::string(example).insert(main_end, "<script>no_such_function();</script>"), "console: "},
       {"a chart left out", std::string(example).erase(first_svg, first_svg_end + 6 - first_svg),
        "2 SVG charts, expected 3"},
-      {"nothing visible", std::string(example).insert(main_end, "<style>body { visibility: hidden; }</style>"),
+      {"nothing visible",
+       std::string(example).insert(main_end, "<style>body { visibility: hidden; }</style>"),
        "the screenshot is blank"}};
 
   // The unbroken page first: the breakages, not the page, must be what fails.
@@ -276,7 +284,8 @@ int check_broken_pages(const std::string& chromium, const fs::path& work) {
     const std::vector<std::string> problems = check_page(chromium, folder / "report.html", folder);
     print("the example page with " + breakages[i].name, problems);
     bool caught = false;
-    for (const std::string& p : problems) caught = caught || p.find(breakages[i].expected) != std::string::npos;
+    for (const std::string& p : problems)
+      caught = caught || p.find(breakages[i].expected) != std::string::npos;
     if (!caught) {
       std::printf("  FAILED: expected a problem containing '%s'\n", breakages[i].expected.c_str());
       ++failures;
@@ -295,8 +304,9 @@ int main(int argc, char** argv) {
   }
   const std::string chromium = find_chromium();
   if (chromium.empty()) {
-    std::printf("SKIPPED: no headless Chromium found (chromium-headless-shell or chromium on PATH, "
-                "or $CUDAGRAD_CHROMIUM); scripts/setup.sh installs chromium-headless-shell\n");
+    std::printf(
+        "SKIPPED: no headless Chromium found (chromium-headless-shell or chromium on PATH, "
+        "or $CUDAGRAD_CHROMIUM); scripts/setup.sh installs chromium-headless-shell\n");
     return kSkipped;
   }
   std::printf("browser: %s\n", chromium.c_str());
@@ -308,7 +318,8 @@ int main(int argc, char** argv) {
   }
   int result = 1;
   try {
-    result = mode == "report" ? check_fresh_report(chromium, folder) : check_broken_pages(chromium, folder);
+    result = mode == "report" ? check_fresh_report(chromium, folder)
+                              : check_broken_pages(chromium, folder);
   } catch (const cudagrad::Error& e) {
     std::printf("FAILED: %s\n", e.what());
   }

@@ -87,7 +87,9 @@ struct XmlElement {
     const auto it = attributes.find(attribute);
     return it == attributes.end() ? "" : it->second;
   }
-  double number(const std::string& attribute) const { return std::strtod(at(attribute).c_str(), nullptr); }
+  double number(const std::string& attribute) const {
+    return std::strtod(at(attribute).c_str(), nullptr);
+  }
   // The first child element named `tag`, or nullptr.
   const XmlElement* child(const std::string& tag) const {
     for (const auto& c : children)
@@ -104,7 +106,8 @@ struct XmlElement {
     return found;
   }
   // The elements below this one whose attribute `attribute` is `value`.
-  std::vector<const XmlElement*> with(const std::string& attribute, const std::string& value) const {
+  std::vector<const XmlElement*> with(const std::string& attribute,
+                                      const std::string& value) const {
     std::vector<const XmlElement*> found;
     for (const auto& c : children) {
       if (c->at(attribute) == value) found.push_back(c.get());
@@ -136,7 +139,8 @@ inline std::unique_ptr<XmlElement> parse_xml(const std::string& document) {
         State& s = *static_cast<State*>(data);
         auto element = std::make_unique<XmlElement>();
         element->name = name;
-        for (int i = 0; attributes[i]; i += 2) element->attributes[attributes[i]] = attributes[i + 1];
+        for (int i = 0; attributes[i]; i += 2)
+          element->attributes[attributes[i]] = attributes[i + 1];
         XmlElement* raw = element.get();
         if (s.open.empty())
           s.root = std::move(element);
@@ -149,9 +153,12 @@ inline std::unique_ptr<XmlElement> parse_xml(const std::string& document) {
     State& s = *static_cast<State*>(data);
     if (!s.open.empty()) s.open.back()->text.append(text, static_cast<size_t>(length));
   });
-  const bool ok = XML_Parse(parser, document.data(), static_cast<int>(document.size()), 1) != XML_STATUS_ERROR;
-  const std::string reason = ok ? "" : std::string(XML_ErrorString(XML_GetErrorCode(parser))) + " at line " +
-                                           std::to_string(XML_GetCurrentLineNumber(parser));
+  const bool ok =
+      XML_Parse(parser, document.data(), static_cast<int>(document.size()), 1) != XML_STATUS_ERROR;
+  const std::string reason = ok ? ""
+                                : std::string(XML_ErrorString(XML_GetErrorCode(parser))) +
+                                      " at line " +
+                                      std::to_string(XML_GetCurrentLineNumber(parser));
   XML_ParserFree(parser);
   if (!ok) throw std::runtime_error("not well-formed XML: " + reason);
   return std::move(state.root);

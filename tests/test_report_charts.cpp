@@ -76,9 +76,12 @@ TEST_CASE("svg: escaping, numbers, and a writer that only makes well-formed XML"
   CHECK(xml_escape(kOddName) == "&lt;b&amp;&quot;x&#39;&gt;");
   // UTF-8 passes through; what XML cannot hold becomes U+FFFD.
   CHECK(xml_escape("caf\xc3\xa9 \xf0\x9f\x94\xac") == "caf\xc3\xa9 \xf0\x9f\x94\xac");
-  CHECK(xml_escape("a\x01" "b\tc") == "a\xef\xbf\xbd" "b\tc");       // a control character
-  CHECK(xml_escape("\xff\xc3") == "\xef\xbf\xbd\xef\xbf\xbd");        // not UTF-8, cut short
-  CHECK(xml_escape("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");        // overlong '/'
+  CHECK(xml_escape("a\x01"
+                   "b\tc") ==
+        "a\xef\xbf\xbd"
+        "b\tc");                                                // a control character
+  CHECK(xml_escape("\xff\xc3") == "\xef\xbf\xbd\xef\xbf\xbd");  // not UTF-8, cut short
+  CHECK(xml_escape("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");  // overlong '/'
   CHECK(xml_escape("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate
   CHECK(svg_number(12) == "12");
   CHECK(svg_number(12.5) == "12.5");
@@ -144,13 +147,16 @@ TEST_CASE("charts: training curves have a point per epoch, axes, ticks and legen
   CHECK(loss[0]->with("class", "series").size() == 2);
   // Accuracy: three series in the right chart, the balanced one lowest.
   CHECK(accuracy[0]->with("class", "series").size() == 3);
-  const std::vector<Point> bal = polyline_points(*series(*accuracy[0], "val balanced").child("polyline"));
-  const std::vector<Point> train = polyline_points(*series(*accuracy[0], "train").child("polyline"));
+  const std::vector<Point> bal =
+      polyline_points(*series(*accuracy[0], "val balanced").child("polyline"));
+  const std::vector<Point> train =
+      polyline_points(*series(*accuracy[0], "train").child("polyline"));
   REQUIRE(bal.size() == 12);
   CHECK(bal[0].x > 600);
   for (size_t i = 0; i < bal.size(); ++i) CHECK(bal[i].y > train[i].y);
   // Each dot says its value on hover.
-  CHECK(series(*loss[0], "train").all("circle")[2]->child("title")->text == "train, epoch 3: 0.6667");
+  CHECK(series(*loss[0], "train").all("circle")[2]->child("title")->text ==
+        "train, epoch 3: 0.6667");
 
   // Titles, axis names, tick labels and legend entries are text.
   const std::vector<std::string> left = loss[0]->texts(), right = accuracy[0]->texts();
@@ -177,7 +183,7 @@ TEST_CASE("charts: training curves from one epoch, or without validation, still 
   CHECK(root->number("width") == 1200);
   CHECK(series(*root->with("class", "loss")[0], "train").all("circle").size() == 1);
   CHECK(root->with("data-series", "val").empty());  // no val line...
-  CHECK_FALSE(contains(root->texts(), "val"));       // ...and no val legend
+  CHECK_FALSE(contains(root->texts(), "val"));      // ...and no val legend
   // No epochs at all: empty axes, still a chart.
   const auto empty = parse_xml(training_curves_svg({}));
   CHECK(empty->number("width") == 1200);
@@ -213,7 +219,8 @@ TEST_CASE("charts: a line chart draws each series where its data is, gaps includ
   CHECK(red.all("circle").size() == 5);
   // x = 5 is the middle of blue's 0..10, and x = 8 is 80% of the way.
   CHECK(before[0].x == doctest::Approx((up.front().x + up.back().x) / 2).epsilon(0.01));
-  CHECK(after[0].x == doctest::Approx(up.front().x + 0.8 * (up.back().x - up.front().x)).epsilon(0.01));
+  CHECK(after[0].x ==
+        doctest::Approx(up.front().x + 0.8 * (up.back().x - up.front().x)).epsilon(0.01));
   CHECK_THROWS_WITH_AS(line_chart_svg({"t", "x", "y", {{"s", {1, 2}, {1}, kRed}}}),
                        doctest::Contains("series 's' has 2 x values and 1 y values"), Error);
 }
@@ -249,7 +256,8 @@ TEST_CASE("charts: the confusion matrix is darkest on the cells holding each row
   CHECK(cells[3]->number("x") == cells[0]->number("x"));
   // Counts and shares in the cells; class names on both axes; axis names.
   const std::vector<std::string> texts = root->texts();
-  for (const char* t : {"Confusion matrix", "predicted class", "true class", "3", "75%", "100%", "0%"})
+  for (const char* t :
+       {"Confusion matrix", "predicted class", "true class", "3", "75%", "100%", "0%"})
     CHECK_MESSAGE(contains(texts, t), t);
   CHECK(std::count(texts.begin(), texts.end(), kOddName) == 2);  // a row and a column
   CHECK_THROWS_AS(confusion_matrix_svg({{1, 2}}, {"a", "b"}), Error);
@@ -278,14 +286,15 @@ TEST_CASE("charts: bar chart bars grow with their counts") {
   CHECK(bars[2]->number("height") == doctest::Approx(10 * bars[0]->number("height")).epsilon(0.02));
   CHECK(bars[1]->number("height") == doctest::Approx(bars[0]->number("height") / 2).epsilon(0.05));
   for (const XmlElement* bar : bars)
-    CHECK(bar->number("y") + bar->number("height") == doctest::Approx(bars[0]->number("y") + bars[0]->number("height")));
+    CHECK(bar->number("y") + bar->number("height") ==
+          doctest::Approx(bars[0]->number("y") + bars[0]->number("height")));
   CHECK(bars[0]->at("fill") == "#1e1edc");
   CHECK(bars[1]->at("fill") == "#dc1e1e");
   CHECK(bars[3]->child("title")->text == "test, " + kOddName + ": 50");
   const std::vector<std::string> texts = root->texts();
-  for (const std::string& t : {std::string("classes"), std::string("images"), std::string("train"),
-                               std::string("test"), std::string("small"), kOddName, std::string("100"),
-                               std::string("50")})
+  for (const std::string& t :
+       {std::string("classes"), std::string("images"), std::string("train"), std::string("test"),
+        std::string("small"), kOddName, std::string("100"), std::string("50")})
     CHECK_MESSAGE(contains(texts, t), t);
   CHECK_THROWS_WITH_AS(bar_chart_svg("classes", {"a", "b"}, {{"train", {1}, kBlue}}),
                        doctest::Contains("group 'train' has 1 counts for 2 categories"), Error);
