@@ -7,7 +7,7 @@
 #include "cli/options.h"
 #include "base/files.h"
 #include "base/error.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 #include "train/checkpoint.h"
 #include "train/device_choice.h"
 #include "train/gradcam.h"

@@ -1,5 +1,5 @@
 // cudagrad report DIR: the run's self-contained HTML page (report/html_report.h)
-// with its PNG charts: settings, loss and accuracy curves (metrics.csv), the
+// with its SVG charts: settings, loss and accuracy curves (metrics.csv), the
 // evaluation on the test split (eval.json, computed now when missing or
 // older than the model), the confusion matrix, the class distribution of
 // each part (splits.csv), and a grid of Grad-CAM overlays over validation
@@ -16,7 +16,7 @@
 #include "base/files.h"
 #include "base/error.h"
 #include "report/html_report.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 #include "train/checkpoint.h"
 #include "train/device_choice.h"
 #include "train/evaluation.h"

@@ -4,15 +4,15 @@
 
 #include "base/error.h"
 #include "report/chart_style.h"
-#include "report/png_chart.h"
+#include "report/charts.h"
 
 namespace cudagrad {
 namespace report {
 
 using namespace chart;
 
-Image draw_bar_chart(const std::string& title, const std::vector<std::string>& categories,
-                     const std::vector<BarGroup>& groups) {
+std::string bar_chart_svg(const std::string& title, const std::vector<std::string>& categories,
+                          const std::vector<BarGroup>& groups) {
   const int k = static_cast<int>(categories.size()), g = static_cast<int>(groups.size());
   CG_CHECK(k >= 1 && g >= 1, "bar chart '" << title << "': needs categories and groups");
   int64_t most = 0;
@@ -26,40 +26,62 @@ Image draw_bar_chart(const std::string& title, const std::vector<std::string>& c
     }
   }
 
-  // Bars are wide enough for their count written above them (5x7 font at
-  // scale 1: 6 px per digit).
-  const int bar = std::max(18, Canvas::text_width(std::to_string(most), 1) + 4);
-  const int gap = 18, cluster = g * bar + gap;
-  int label_width = 0;
-  for (const auto& name : categories)
-    label_width = std::max(label_width, Canvas::text_width(name, 2));
-  const int slot = std::max(cluster, label_width + 8);
+  // Bars are wide enough for their count written above them, and each
+  // category's slot for its name written below.
+  const double bar = std::max(18.0, text_width(std::to_string(most), kSmallSize) + 4);
+  const double gap = 18, cluster = g * bar + gap;
+  double label_width = 0;
+  for (const auto& name : categories) label_width = std::max(label_width, text_width(name));
+  const double slot = std::max(cluster, label_width + 8);
   const Ticks yt = nice_ticks(0, static_cast<double>(std::max<int64_t>(most, 1)), 5, true);
-  const int left = left_margin_for(yt), top = 64, plot_h = 300, bottom = 56;
-  const int plot_w = k * slot;
-  Canvas c(std::max(left + plot_w + 24, 420), top + plot_h + bottom, kBackground);
-
+  const double left = left_margin_for(yt), top = 64, plot_h = 300, bottom = 56;
+  const double plot_w = k * slot;
+  const double width = std::max(left + plot_w + 24, 420.0), height = top + plot_h + bottom;
   auto to_py = [&](double v) { return top + plot_h - v / yt.hi * plot_h; };
+
+  SvgWriter svg = begin_chart(width, height, title);
+  svg.open("g", {{"class", "y-axis"}});
   for (double v : yt.values) {
-    const int y = static_cast<int>(std::lround(to_py(v)));
-    c.fill_rect(left, y, plot_w, 1, kGrid);
-    c.fill_rect(left - 5, y, 5, 1, kAxis);
-    c.text(left - 9, y - 7, tick_label(v, 0), kInk, 2, Align::Right);
+    const double y = to_py(v);
+    svg.leaf(
+        "line",
+        {{"x1", left}, {"y1", y}, {"x2", left + plot_w}, {"y2", y}, {"stroke", css_color(kGrid)}});
+    svg.leaf("line",
+             {{"x1", left - 5}, {"y1", y}, {"x2", left}, {"y2", y}, {"stroke", css_color(kAxis)}});
+    svg.text(left - 8, y, tick_label(v, 0), {{"text-anchor", "end"}, {"dy", "0.35em"}});
   }
+  svg.close();
+
   for (int i = 0; i < k; ++i) {
-    const int x0 = left + i * slot + (slot - g * bar) / 2;
+    svg.open("g", {{"class", "category"}, {"data-category", categories[i]}});
+    const double x0 = left + i * slot + (slot - g * bar) / 2;
     for (int j = 0; j < g; ++j) {
       const int64_t n = groups[j].counts[i];
-      const int y = static_cast<int>(std::lround(to_py(static_cast<double>(n))));
-      c.fill_rect(x0 + j * bar + 1, y, bar - 2, top + plot_h - y, groups[j].color);
-      c.text(x0 + j * bar + bar / 2, y - 11, std::to_string(n), kInk, 1, Align::Center);
+      const double y = to_py(static_cast<double>(n));
+      const double x = x0 + j * bar;
+      svg.open("rect", {{"class", "bar"},
+                        {"x", x + 1},
+                        {"y", y},
+                        {"width", bar - 2},
+                        {"height", top + plot_h - y},
+                        {"fill", css_color(groups[j].color)}});
+      svg.element("title", {}, groups[j].name + ", " + categories[i] + ": " + std::to_string(n));
+      svg.close();
+      svg.text(x + bar / 2, y - 4, std::to_string(n),
+               {{"text-anchor", "middle"}, {"font-size", kSmallSize}});
     }
-    c.text(left + i * slot + slot / 2, top + plot_h + 9, categories[i], kInk, 2, Align::Center);
+    svg.text(left + i * slot + slot / 2, top + plot_h + 20, categories[i],
+             {{"text-anchor", "middle"}});
+    svg.close();
   }
-  c.fill_rect(left, top, 1, plot_h + 1, kAxis);
-  c.fill_rect(left, top + plot_h, plot_w, 1, kAxis);
-  c.text(c.width() / 2, 10, title, kInk, 2, Align::Center);
-  c.text_vertical(16, top + plot_h / 2, "images", kMuted, 2);
+  svg.leaf("path", {{"d", "M" + svg_number(left) + " " + svg_number(top) + "V" +
+                              svg_number(top + plot_h) + "H" + svg_number(left + plot_w)},
+                    {"fill", "none"},
+                    {"stroke", css_color(kAxis)}});
+  draw_title(svg, width / 2, 26, title);
+  draw_vertical_label(svg, 16, top + plot_h / 2, "images");
+  svg.text(left + plot_w / 2, height - 14, "class",
+           {{"text-anchor", "middle"}, {"fill", css_color(kMuted)}});
 
   std::vector<std::string> names;
   std::vector<Rgb> colors;
@@ -67,8 +89,8 @@ Image draw_bar_chart(const std::string& title, const std::vector<std::string>& c
     names.push_back(group.name);
     colors.push_back(group.color);
   }
-  draw_legend_row(c, left + 8, 36, names, colors);
-  return c.image();
+  draw_legend_row(svg, left + 8, 48, names, colors);
+  return svg.finish();
 }
 
 }  // namespace report

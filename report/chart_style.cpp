@@ -43,21 +43,58 @@ std::string tick_label(double value, int decimals) {
   return buf;
 }
 
-int left_margin_for(const Ticks& y_ticks) {
-  int widest = 0;
-  for (double v : y_ticks.values)
-    widest = std::max(widest, Canvas::text_width(tick_label(v, y_ticks.decimals), 2));
-  return 34 + widest + 14;
+double text_width(const std::string& text, double font_size) {
+  size_t characters = 0;  // UTF-8: count the bytes that start a character
+  for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return 0.6 * font_size * static_cast<double>(characters);
 }
 
-void draw_legend_row(Canvas& canvas, int x, int y, const std::vector<std::string>& names,
+double left_margin_for(const Ticks& y_ticks) {
+  double widest = 0;
+  for (double v : y_ticks.values)
+    widest = std::max(widest, text_width(tick_label(v, y_ticks.decimals)));
+  return 34 + widest + 12;
+}
+
+SvgWriter begin_chart(double width, double height, const std::string& title) {
+  SvgWriter svg(width, height, title,
+                {{"class", "chart"},
+                 {"font-family", "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+                 {"font-size", kFontSize},
+                 {"fill", css_color(kInk)}});
+  svg.leaf("rect", {{"width", width}, {"height", height}, {"fill", "#ffffff"}});
+  return svg;
+}
+
+void draw_title(SvgWriter& svg, double x, double y, const std::string& title) {
+  svg.text(x, y, title,
+           {{"text-anchor", "middle"}, {"font-size", kTitleSize}, {"font-weight", "600"}});
+}
+
+void draw_vertical_label(SvgWriter& svg, double x, double y, const std::string& label) {
+  // Drawn level at (x, y), then turned -90 degrees about that same point.
+  svg.text(x, y, label,
+           {{"text-anchor", "middle"},
+            {"dy", "0.35em"},
+            {"fill", css_color(kMuted)},
+            {"transform", "rotate(-90 " + svg_number(x) + " " + svg_number(y) + ")"}});
+}
+
+void draw_legend_row(SvgWriter& svg, double x, double y, const std::vector<std::string>& names,
                      const std::vector<Rgb>& colors) {
+  svg.open("g", {{"class", "legend"}});
   for (size_t i = 0; i < names.size(); ++i) {
-    const int mid = y + Canvas::text_height(2) / 2 - 2;
-    canvas.line(x, mid, x + 22, mid, colors[i], 3);
-    canvas.text(x + 28, y, names[i], kInk, 2);
-    x += 28 + Canvas::text_width(names[i], 2) + 24;
+    const double mid = y - 0.35 * kFontSize;  // the middle of lowercase letters
+    svg.leaf("line", {{"x1", x},
+                      {"y1", mid},
+                      {"x2", x + 22},
+                      {"y2", mid},
+                      {"stroke", css_color(colors[i])},
+                      {"stroke-width", 3}});
+    svg.text(x + 28, y, names[i]);
+    x += 28 + text_width(names[i]) + 20;
   }
+  svg.close();
 }
 
 }  // namespace chart

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "base/error.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 
 namespace cudagrad {
 namespace report {

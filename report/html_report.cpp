@@ -6,7 +6,8 @@
 
 #include "base/error.h"
 #include "base/files.h"
-#include "report/png_chart.h"
+#include "report/charts.h"
+#include "report/svg.h"
 
 namespace cudagrad {
 namespace report {
@@ -28,37 +29,15 @@ std::string base64_encode(const std::string& bytes) {
   return out;
 }
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+// HTML and XML escape text alike; one function does both, so the page and
+// its inline SVG charts cannot disagree.
+std::string html_escape(const std::string& text) { return xml_escape(text); }
 
 namespace {
 
 // ---- the charts -----------------------------------------------------------------
 
-// PNG bytes of each chart; empty when its data is absent.
+// Each chart as an SVG document; empty when its data is absent.
 struct Charts {
   std::string curves, confusion, classes;
 };
@@ -75,10 +54,10 @@ void check_distribution(const ClassDistribution& d) {
 
 Charts draw_charts(const ReportInputs& in) {
   Charts charts;
-  if (!in.epochs.empty()) charts.curves = encode_png(draw_training_curves(in.epochs));
+  if (!in.epochs.empty()) charts.curves = training_curves_svg(in.epochs);
   if (in.evaluation)
     charts.confusion =
-        encode_png(draw_confusion_heatmap(in.evaluation->confusion, in.evaluation->class_names));
+        confusion_matrix_svg(in.evaluation->confusion, in.evaluation->class_names);
   if (in.distribution && !in.distribution->split_names.empty()) {
     const ClassDistribution& d = *in.distribution;
     check_distribution(d);
@@ -88,7 +67,7 @@ Charts draw_charts(const ReportInputs& in) {
     std::vector<BarGroup> groups;
     for (size_t s = 0; s < d.split_names.size(); ++s)
       groups.push_back({d.split_names[s], d.counts[s], palette[s % 6]});
-    charts.classes = encode_png(draw_bar_chart("Images per class", d.class_names, groups));
+    charts.classes = bar_chart_svg("Images per class", d.class_names, groups);
   }
   return charts;
 }
@@ -127,7 +106,7 @@ section { background: #fff; border: 1px solid #e1e4e8; border-radius: 8px;
 .card .value { font-size: 24px; font-weight: 600; }
 .card .label { color: #495057; font-size: 13px; }
 .card .detail { color: #868e96; font-size: 12px; }
-img.chart { max-width: 100%; height: auto; display: block; }
+svg.chart { max-width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { padding: 5px 12px; border-bottom: 1px solid #eceef1; text-align: right; }
 th { font-weight: 600; background: #f8f9fa; }
@@ -187,8 +166,7 @@ std::string settings_section(const ReportInputs& in) {
 std::string curves_section(const ReportInputs& in, const Charts& charts) {
   std::string s = "<section id=\"curves\">\n<h2>Training curves</h2>\n";
   if (in.epochs.empty()) return s + "<p class=\"note\">No per-epoch log.</p>\n</section>\n";
-  s += image_tag(charts.curves, "png", "training and validation loss and accuracy per epoch",
-                 "chart");
+  s += charts.curves;
   s += "<details><summary>Per-epoch numbers</summary>\n<table>\n<tr><th>epoch</th>"
        "<th>train loss</th><th>train acc</th><th>val loss</th><th>val acc</th>"
        "<th>val balanced acc</th><th>lr</th><th>seconds</th></tr>\n";
@@ -203,9 +181,8 @@ std::string curves_section(const ReportInputs& in, const Charts& charts) {
 
 std::string confusion_section(const ReportInputs& in, const Charts& charts) {
   if (!in.evaluation) return "";
-  return "<section id=\"confusion\">\n<h2>Confusion matrix</h2>\n" +
-         image_tag(charts.confusion, "png", "confusion matrix heat map", "chart") +
-         "\n<p class=\"note\">Rows are true classes, columns predicted ones. Each cell shows "
+  return "<section id=\"confusion\">\n<h2>Confusion matrix</h2>\n" + charts.confusion +
+         "<p class=\"note\">Rows are true classes, columns predicted ones. Each cell shows "
          "its count and its share of the row, and is colored by that share, so a rare class "
          "reads as clearly as a common one.</p>\n</section>\n";
 }
@@ -236,8 +213,7 @@ std::string distribution_section(const Charts& charts) {
   std::string s = "<section id=\"distribution\">\n<h2>Class distribution</h2>\n";
   if (charts.classes.empty())
     return s + "<p class=\"note\">No class counts were given.</p>\n</section>\n";
-  return s + image_tag(charts.classes, "png", "images per class in each split", "chart") +
-         "\n</section>\n";
+  return s + charts.classes + "</section>\n";
 }
 
 std::string gradcam_section(const ReportInputs& in) {
@@ -295,9 +271,9 @@ std::vector<std::string> write_html_report(const std::string& folder, const Repo
   const std::string base = folder.empty() || folder.back() == '/' ? folder : folder + "/";
   std::vector<std::string> written = {base + "report.html"};
   files::write_file_atomically(written[0], page(inputs, charts));
-  const std::pair<const std::string*, const char*> files[] = {{&charts.curves, "curves.png"},
-                                                              {&charts.confusion, "confusion.png"},
-                                                              {&charts.classes, "classes.png"}};
+  const std::pair<const std::string*, const char*> files[] = {{&charts.curves, "curves.svg"},
+                                                              {&charts.confusion, "confusion.svg"},
+                                                              {&charts.classes, "classes.svg"}};
   for (const auto& f : files)
     if (!f.first->empty()) {
       written.push_back(base + f.second);

@@ -1,5 +1,6 @@
-// The run report: one self-contained HTML page (styles inline, images
-// embedded as base64 data URIs, nothing fetched from the network) showing
+// The run report: one self-contained HTML page (styles inline, charts as
+// inline SVG, Grad-CAM images embedded as base64 data URIs, nothing fetched
+// from the network) showing
 // what the write-ups show their readers: run settings, loss and accuracy
 // curves, the evaluation summary, the confusion matrix, the per-class
 // table, the class distribution and a grid of Grad-CAM overlays.
@@ -13,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "report/canvas.h"
 #include "report/epochs.h"
+#include "report/image.h"
 #include "report/metrics.h"
 
 namespace cudagrad {
@@ -48,15 +49,17 @@ struct ReportInputs {
 // The page as a string.
 std::string render_html_report(const ReportInputs& inputs);
 
-// Writes `folder`/report.html and, beside it, the charts as PNG files:
-// curves.png (when there are epochs), confusion.png (when there is an
-// evaluation) and classes.png (when there is a distribution). The folder is
-// created if missing; every file is written atomically. Returns the paths written, the page first.
+// Writes `folder`/report.html and, beside it, each chart of the page as an
+// SVG file of its own, for people who want the chart without the page:
+// curves.svg (when there are epochs), confusion.svg (when there is an
+// evaluation) and classes.svg (when there is a distribution). The folder is
+// created if missing; every file is written atomically. Returns the paths
+// written, the page first.
 std::vector<std::string> write_html_report(const std::string& folder, const ReportInputs& inputs);
 
 // Helpers the page is built with, public for tests.
 std::string base64_encode(const std::string& bytes);  // RFC 4648, with '=' padding
-std::string html_escape(const std::string& text);     // & < > " '
+std::string html_escape(const std::string& text);     // & < > " ' (xml_escape, report/svg.h)
 
 }  // namespace report
 }  // namespace cudagrad

@@ -7,7 +7,7 @@
 
 #include "base/error.h"
 #include "base/files.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 
 namespace cudagrad {
 namespace report {

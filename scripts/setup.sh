@@ -13,6 +13,8 @@ packages=(
   libturbojpeg0-dev       # faster JPEG decoding (optional: stb is the fallback)
   pkg-config              # finds TurboJPEG
   doctest-dev             # the test framework
+  libexpat1-dev           # parses the report's SVG charts in the tests
+  chromium-headless-shell # renders the report in a real browser (tests/report_in_browser.cpp)
   clang libclang-rt-dev   # the clang build, and the fuzz targets (scripts/fuzz.sh): libFuzzer and the sanitizers
   libomp-dev              # OpenMP for clang
   qemu-user               # runs the tests on an emulated CPU without AVX-512 (scripts/test.sh)

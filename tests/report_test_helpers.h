@@ -1,15 +1,18 @@
 // Helpers shared by the report library's tests: a scratch folder, a
-// base64 decoder (to get embedded images back out of the HTML page) and
-// pixel searches over rendered charts.
+// base64 decoder (to get embedded images back out of the HTML page) and an
+// XML parser (expat) that turns a chart's SVG into a tree to inspect.
 #pragma once
+#include <expat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
-
-#include "report/canvas.h"
 
 namespace report_test {
 
@@ -69,35 +72,112 @@ inline std::string base64_decode(const std::string& text) {
   return out;
 }
 
-struct Box {
-  int count = 0, min_x = 1 << 30, max_x = -1, min_y = 1 << 30, max_y = -1;
+// ---- XML -----------------------------------------------------------------------------
+
+// One element of a parsed document: its name, attributes and children, and
+// its text (character data directly inside it, entities decoded).
+struct XmlElement {
+  std::string name;
+  std::map<std::string, std::string> attributes;
+  std::vector<std::unique_ptr<XmlElement>> children;
+  std::string text;
+
+  bool has(const std::string& attribute) const { return attributes.count(attribute) > 0; }
+  std::string at(const std::string& attribute) const {
+    const auto it = attributes.find(attribute);
+    return it == attributes.end() ? "" : it->second;
+  }
+  double number(const std::string& attribute) const {
+    return std::strtod(at(attribute).c_str(), nullptr);
+  }
+  // The first child element named `tag`, or nullptr.
+  const XmlElement* child(const std::string& tag) const {
+    for (const auto& c : children)
+      if (c->name == tag) return c.get();
+    return nullptr;
+  }
+  // Every element named `tag` at any depth below this one, in document order.
+  std::vector<const XmlElement*> all(const std::string& tag) const {
+    std::vector<const XmlElement*> found;
+    for (const auto& c : children) {
+      if (c->name == tag) found.push_back(c.get());
+      for (const XmlElement* below : c->all(tag)) found.push_back(below);
+    }
+    return found;
+  }
+  // The elements below this one whose attribute `attribute` is `value`.
+  std::vector<const XmlElement*> with(const std::string& attribute,
+                                      const std::string& value) const {
+    std::vector<const XmlElement*> found;
+    for (const auto& c : children) {
+      if (c->at(attribute) == value) found.push_back(c.get());
+      for (const XmlElement* below : c->with(attribute, value)) found.push_back(below);
+    }
+    return found;
+  }
+  // The texts of every <text> element below, in document order.
+  std::vector<std::string> texts() const {
+    std::vector<std::string> out;
+    for (const XmlElement* t : all("text")) out.push_back(t->text);
+    return out;
+  }
 };
 
-// Where pixels of exactly this color are, in rows from `first_row` down:
-// how many, and their bounding box. (Charts draw their legend above row 64.)
-inline Box find_color(const cudagrad::report::Image& image, cudagrad::report::Rgb color,
-                      int first_row = 0) {
-  Box box;
-  for (int y = first_row; y < image.height; ++y)
-    for (int x = 0; x < image.width; ++x)
-      if (cudagrad::report::pixel_at(image, x, y) == color) {
-        ++box.count;
-        box.min_x = std::min(box.min_x, x);
-        box.max_x = std::max(box.max_x, x);
-        box.min_y = std::min(box.min_y, y);
-        box.max_y = std::max(box.max_y, y);
-      }
-  return box;
+// Parses a whole XML document with expat, a conforming parser: a document
+// that is not well-formed (a raw '<' or '&' in a text, an unclosed element,
+// bad UTF-8) throws std::runtime_error with expat's reason and line.
+inline std::unique_ptr<XmlElement> parse_xml(const std::string& document) {
+  struct State {
+    std::unique_ptr<XmlElement> root;
+    std::vector<XmlElement*> open;
+  } state;
+  XML_Parser parser = XML_ParserCreate("UTF-8");
+  XML_SetUserData(parser, &state);
+  XML_SetElementHandler(
+      parser,
+      [](void* data, const XML_Char* name, const XML_Char** attributes) {
+        State& s = *static_cast<State*>(data);
+        auto element = std::make_unique<XmlElement>();
+        element->name = name;
+        for (int i = 0; attributes[i]; i += 2)
+          element->attributes[attributes[i]] = attributes[i + 1];
+        XmlElement* raw = element.get();
+        if (s.open.empty())
+          s.root = std::move(element);
+        else
+          s.open.back()->children.push_back(std::move(element));
+        s.open.push_back(raw);
+      },
+      [](void* data, const XML_Char*) { static_cast<State*>(data)->open.pop_back(); });
+  XML_SetCharacterDataHandler(parser, [](void* data, const XML_Char* text, int length) {
+    State& s = *static_cast<State*>(data);
+    if (!s.open.empty()) s.open.back()->text.append(text, static_cast<size_t>(length));
+  });
+  const bool ok =
+      XML_Parse(parser, document.data(), static_cast<int>(document.size()), 1) != XML_STATUS_ERROR;
+  const std::string reason = ok ? ""
+                                : std::string(XML_ErrorString(XML_GetErrorCode(parser))) +
+                                      " at line " +
+                                      std::to_string(XML_GetCurrentLineNumber(parser));
+  XML_ParserFree(parser);
+  if (!ok) throw std::runtime_error("not well-formed XML: " + reason);
+  return std::move(state.root);
 }
 
-// Which columns hold at least one pixel of this color.
-inline std::vector<bool> columns_with(const cudagrad::report::Image& image,
-                                      cudagrad::report::Rgb color) {
-  std::vector<bool> columns(image.width, false);
-  for (int y = 0; y < image.height; ++y)
-    for (int x = 0; x < image.width; ++x)
-      if (cudagrad::report::pixel_at(image, x, y) == color) columns[x] = true;
-  return columns;
+// The <svg>...</svg> elements of an HTML page, as text with the line end
+// after each (as the chart functions return them), in page order.
+inline std::vector<std::string> svg_elements_of(const std::string& html) {
+  std::vector<std::string> found;
+  for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+    // The charts never nest one <svg> in another, so the first "</svg>" closes it.
+    size_t end = html.find("</svg>", at);
+    if (end == std::string::npos) break;
+    end += 6;
+    if (end < html.size() && html[end] == '\n') ++end;
+    found.push_back(html.substr(at, end - at));
+    at = end - 1;
+  }
+  return found;
 }
 
 }  // namespace report_test

@@ -7,8 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "report/png_chart.h"
+#include "report/image.h"
 #include "tests/cli_test_util.h"
+#include "tests/report_test_helpers.h"
 
 using namespace cudagrad_test;
 
@@ -98,15 +99,27 @@ TEST_CASE("cli: evaluate, predict, gradcam and report on a trained run") {
   {  // report writes the page, its charts and a Grad-CAM grid
     REQUIRE(run_cli("report " + run + " --gradcam 3", out) == 0);
     INFO(out);
-    for (const char* file : {"report.html", "curves.png", "confusion.png", "classes.png", "eval.json"})
+    for (const char* file : {"report.html", "curves.svg", "confusion.svg", "classes.svg", "eval.json"})
       CHECK(fs::exists(run + "/" + file));
+    // The curves hold a point per logged epoch, the matrix a cell per pair
+    // of the 7 HAM10000 classes.
+    const auto curves = report_test::parse_xml(read_text(run + "/curves.svg"));
+    for (const auto* s : curves->with("class", "series")) CHECK(s->all("circle").size() == 2);
+    CHECK(curves->with("class", "series").size() == 5);  // train, val; train, val, val balanced
+    const auto confusion = report_test::parse_xml(read_text(run + "/confusion.svg"));
+    CHECK(confusion->with("class", "cell").size() == 7 * 7);
     int overlays = 0;
     for (const auto& e : fs::directory_iterator(run + "/gradcam")) overlays += e.path().extension() == ".png";
     CHECK(overlays == 3);
     const std::string html = read_text(run + "/report.html");
     CHECK(html.find("<html") != std::string::npos);
-    CHECK(html.find("http://") == std::string::npos);  // self-contained
-    CHECK(html.find("https://") == std::string::npos);
+    // Self-contained: the one URL is the SVG namespace, which nothing fetches.
+    const size_t namespaces = report_test::svg_elements_of(html).size();
+    CHECK(namespaces == 3);
+    size_t urls = 0;
+    for (size_t at = html.find("http"); at != std::string::npos; at = html.find("http", at + 1)) ++urls;
+    CHECK(urls == namespaces);
+    CHECK(html.find("xmlns=\"http://www.w3.org/2000/svg\"") != std::string::npos);
     CHECK(run_cli("report " + dir / "nothing", out) == 1);
   }
 }

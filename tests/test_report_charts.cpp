@@ -1,25 +1,30 @@
-// Charts: written PNGs decode back to the same pixels; curves, cells and
-// bars put their colors where the data says; the font is complete; the
-// Grad-CAM overlay interpolates and colors as documented; bad input throws.
+// Charts: each is well-formed SVG (parsed by expat) whose shapes stand
+// where the data says: a curve has a point per epoch, cells and bars have
+// the data's colors and sizes, axes have their ticks and names, and any
+// class name comes back unchanged through the escaping. Also the SVG writer
+// itself, the Grad-CAM overlay, and PNG errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
-#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
-#include "report/font5x7.h"
-#include "report/png_chart.h"
+#include "report/charts.h"
+#include "report/svg.h"
 #include "report_test_helpers.h"
 
 using namespace cudagrad::report;
 using cudagrad::Error;
-using report_test::find_color;
+using report_test::parse_xml;
+using report_test::XmlElement;
 
 namespace {
 
 const Rgb kRed{220, 30, 30}, kBlue{30, 30, 220};
+const std::string kOddName = "<b&\"x'>";  // every character XML escapes
 
 std::vector<EpochRow> some_epochs(int n) {
   std::vector<EpochRow> rows;
@@ -38,37 +43,135 @@ std::vector<EpochRow> some_epochs(int n) {
   return rows;
 }
 
-// The (x, y) of the first pixel of `color` met scanning the rows below the
-// legend (row 64 on) top down (topmost), or bottom up.
-std::pair<int, int> extreme_pixel(const Image& image, Rgb color, bool topmost) {
-  for (int i = 64; i < image.height; ++i) {
-    const int y = topmost ? i : image.height - 1 - (i - 64);
-    for (int x = 0; x < image.width; ++x)
-      if (pixel_at(image, x, y) == color) return {x, y};
+struct Point {
+  double x, y;
+};
+
+// The points of a <polyline>: "x,y x,y ...".
+std::vector<Point> polyline_points(const XmlElement& polyline) {
+  std::vector<Point> points;
+  std::istringstream in(polyline.at("points"));
+  for (std::string pair; in >> pair;) {
+    const size_t comma = pair.find(',');
+    REQUIRE(comma != std::string::npos);
+    points.push_back({std::stod(pair.substr(0, comma)), std::stod(pair.substr(comma + 1))});
   }
-  return {-1, -1};
+  return points;
+}
+
+// The one series group named `name` below `chart`.
+const XmlElement& series(const XmlElement& chart, const std::string& name) {
+  const std::vector<const XmlElement*> found = chart.with("data-series", name);
+  REQUIRE(found.size() == 1);
+  return *found[0];
+}
+
+bool contains(const std::vector<std::string>& texts, const std::string& text) {
+  return std::find(texts.begin(), texts.end(), text) != texts.end();
 }
 
 }  // namespace
 
-TEST_CASE("charts: a PNG written to disk decodes to the same pixels and size") {
-  const Image curves = draw_training_curves(some_epochs(12));
-  CHECK(curves.width == 1200);  // two 600 x 420 charts side by side
-  CHECK(curves.height == 420);
-  const std::string path = (report_test::scratch_dir() / "curves.png").string();
-  write_png(path, curves);
-  const Image back = read_png(path);
-  CHECK(back.width == curves.width);
-  CHECK(back.height == curves.height);
-  CHECK(back.pixels == curves.pixels);
-  // The loss curves' colors are both in the left chart, the balanced
-  // accuracy's green only in the right one.
-  const report_test::Box train = find_color(curves, {31, 119, 180});
-  const report_test::Box green = find_color(curves, {44, 160, 44});
-  CHECK(train.count > 200);
-  CHECK(train.min_x < 600);
-  CHECK(train.max_x >= 600);
-  CHECK(green.min_x >= 600);
+TEST_CASE("svg: escaping, numbers, and a writer that only makes well-formed XML") {
+  CHECK(xml_escape(kOddName) == "&lt;b&amp;&quot;x&#39;&gt;");
+  // UTF-8 passes through; what XML cannot hold becomes U+FFFD.
+  CHECK(xml_escape("caf\xc3\xa9 \xf0\x9f\x94\xac") == "caf\xc3\xa9 \xf0\x9f\x94\xac");
+  CHECK(xml_escape("a\x01"
+                   "b\tc") ==
+        "a\xef\xbf\xbd"
+        "b\tc");                                                // a control character
+  CHECK(xml_escape("\xff\xc3") == "\xef\xbf\xbd\xef\xbf\xbd");  // not UTF-8, cut short
+  CHECK(xml_escape("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");  // overlong '/'
+  CHECK(xml_escape("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate
+  CHECK(svg_number(12) == "12");
+  CHECK(svg_number(12.5) == "12.5");
+  CHECK(svg_number(1.0 / 3) == "0.33");
+  CHECK(svg_number(-0.001) == "0");
+  CHECK(svg_number(NAN) == "0");
+
+  SvgWriter svg(200, 100, "title " + kOddName, {{"class", "chart"}});
+  svg.open("g", {{"data-name", kOddName}});
+  svg.text(10, 20, kOddName + " \x01\xff");
+  svg.leaf("line", {{"x1", 0}, {"y1", 0.5}, {"x2", 10}, {"y2", 10}});
+  const std::string document = svg.finish();  // closes the <g> and the <svg>
+  const auto root = parse_xml(document);
+  CHECK(root->name == "svg");
+  CHECK(root->at("xmlns") == "http://www.w3.org/2000/svg");
+  CHECK(root->at("viewBox") == "0 0 200 100");
+  CHECK(root->at("class") == "chart");
+  CHECK(root->children.front()->name == "title");  // the accessible name comes first
+  CHECK(root->children.front()->text == "title " + kOddName);
+  const XmlElement& g = *root->child("g");
+  CHECK(g.at("data-name") == kOddName);
+  CHECK(g.child("text")->text == kOddName + " \xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(g.child("line")->at("y1") == "0.5");
+  // Names come from code: a wrong one is refused, as is closing too often.
+  SvgWriter bad(10, 10, "bad");
+  CHECK_THROWS_AS(bad.open("g x"), Error);
+  CHECK_THROWS_AS(bad.leaf("rect", {{"on click", "x"}}), Error);
+  bad.close();
+  CHECK_THROWS_AS(bad.close(), Error);
+}
+
+TEST_CASE("charts: training curves have a point per epoch, axes, ticks and legends") {
+  const std::string text = training_curves_svg(some_epochs(12));
+  const auto root = parse_xml(text);
+  CHECK(root->number("width") == 1200);  // two 600 x 420 charts side by side
+  CHECK(root->number("height") == 420);
+  CHECK(root->at("viewBox") == "0 0 1200 420");
+  const std::vector<const XmlElement*> loss = root->with("class", "loss");
+  const std::vector<const XmlElement*> accuracy = root->with("class", "accuracy");
+  REQUIRE(loss.size() == 1);
+  REQUIRE(accuracy.size() == 1);
+
+  // Loss: train and val, one unbroken line of 12 points and 12 dots each.
+  for (const char* name : {"train", "val"}) {
+    CAPTURE(name);
+    const XmlElement& s = series(*loss[0], name);
+    REQUIRE(s.all("polyline").size() == 1);
+    const std::vector<Point> points = polyline_points(*s.all("polyline")[0]);
+    CHECK(points.size() == 12);
+    CHECK(s.all("circle").size() == 12);
+    for (size_t i = 1; i < points.size(); ++i) {
+      CHECK(points[i].x > points[i - 1].x);  // epochs left to right
+      CHECK(points[i].y > points[i - 1].y);  // the loss falls: SVG's y grows downwards
+    }
+    // Everything inside the left chart's plot area, below the legend.
+    for (const Point& p : points) {
+      CHECK(p.x > 40);
+      CHECK(p.x < 600);
+      CHECK(p.y >= 64);
+      CHECK(p.y <= 420 - 56);
+    }
+  }
+  CHECK(loss[0]->with("class", "series").size() == 2);
+  // Accuracy: three series in the right chart, the balanced one lowest.
+  CHECK(accuracy[0]->with("class", "series").size() == 3);
+  const std::vector<Point> bal =
+      polyline_points(*series(*accuracy[0], "val balanced").child("polyline"));
+  const std::vector<Point> train =
+      polyline_points(*series(*accuracy[0], "train").child("polyline"));
+  REQUIRE(bal.size() == 12);
+  CHECK(bal[0].x > 600);
+  for (size_t i = 0; i < bal.size(); ++i) CHECK(bal[i].y > train[i].y);
+  // Each dot says its value on hover.
+  CHECK(series(*loss[0], "train").all("circle")[2]->child("title")->text ==
+        "train, epoch 3: 0.6667");
+
+  // Titles, axis names, tick labels and legend entries are text.
+  const std::vector<std::string> left = loss[0]->texts(), right = accuracy[0]->texts();
+  for (const char* t : {"Loss", "epoch", "cross-entropy", "train", "val", "0.0", "2.0"})
+    CHECK_MESSAGE(contains(left, t), t);
+  for (const char* t : {"Accuracy", "epoch", "accuracy", "val balanced", "0.0", "0.4", "1.0"})
+    CHECK_MESSAGE(contains(right, t), t);
+  // Whole epochs on the x axis; the y axis from 0 past the largest loss (2.3).
+  const std::vector<const XmlElement*> x_axis = loss[0]->with("class", "x-axis");
+  const std::vector<const XmlElement*> y_axis = loss[0]->with("class", "y-axis");
+  REQUIRE(x_axis.size() == 1);
+  REQUIRE(y_axis.size() == 1);
+  CHECK(x_axis[0]->texts() == std::vector<std::string>{"0", "2", "4", "6", "8", "10", "12"});
+  CHECK(y_axis[0]->texts() == std::vector<std::string>{"0.0", "0.5", "1.0", "1.5", "2.0", "2.5"});
+  CHECK(root->child("title")->text == "Training curves: loss and accuracy per epoch");
 }
 
 TEST_CASE("charts: training curves from one epoch, or without validation, still draw") {
@@ -76,11 +179,16 @@ TEST_CASE("charts: training curves from one epoch, or without validation, still 
   only.epoch = 1;
   only.train_loss = 0.7;
   only.train_acc = 0.6;  // the validation fields stay unset: NaN
-  const Image image = draw_training_curves({only});
-  CHECK(image.width == 1200);
-  CHECK(find_color(image, {31, 119, 180}, 64).count > 20);  // train's dots
-  CHECK(find_color(image, {255, 127, 14}).count == 0);      // no val line, no val legend
-  CHECK(draw_training_curves({}).width == 1200);            // empty axes
+  const auto root = parse_xml(training_curves_svg({only}));
+  CHECK(root->number("width") == 1200);
+  CHECK(series(*root->with("class", "loss")[0], "train").all("circle").size() == 1);
+  CHECK(root->with("data-series", "val").empty());  // no val line...
+  CHECK_FALSE(contains(root->texts(), "val"));      // ...and no val legend
+  // No epochs at all: empty axes, still a chart.
+  const auto empty = parse_xml(training_curves_svg({}));
+  CHECK(empty->number("width") == 1200);
+  CHECK(empty->with("class", "series").empty());
+  CHECK(contains(empty->texts(), "epoch"));
 }
 
 TEST_CASE("charts: a line chart draws each series where its data is, gaps included") {
@@ -90,100 +198,106 @@ TEST_CASE("charts: a line chart draws each series where its data is, gaps includ
   chart.title = "test";
   chart.series.push_back({"rising", {0, 2, 4, 6, 8, 10}, {0, 2, 4, 6, 8, 10}, kBlue});
   chart.series.push_back({"falling", {5, 6, 7, 8, 9, 10}, {10, 9, NAN, 7, 6, 5}, kRed});
-  const Image image = draw_line_chart(chart);
-  CHECK(image.width == 600);
-  CHECK(image.height == 420);
+  const auto root = parse_xml(line_chart_svg(chart));
+  CHECK(root->number("width") == 600);
+  CHECK(root->number("height") == 420);
 
-  const report_test::Box blue = find_color(image, kBlue, 64);
-  const report_test::Box red = find_color(image, kRed, 64);
-  REQUIRE(blue.count > 100);
-  REQUIRE(red.count > 100);
-  // Red starts at the middle of the x axis (its legend swatch aside, which
-  // is above the plot).
-  const int red_left = find_color(image, kRed, 64).min_x;
-  CHECK(red_left > (blue.min_x + blue.max_x) / 2 - 8);
-  // Rising: the topmost blue pixel of the plot is right of the bottommost.
-  const auto blue_top = extreme_pixel(image, kBlue, true);
-  const auto blue_bottom = extreme_pixel(image, kBlue, false);
-  CHECK(blue_bottom.first < blue_top.first - 100);
-  // The gap: between the dots at x = 6 and x = 8 there is a run of columns
-  // (around x = 7) with no red at all, inside red's horizontal extent.
-  const std::vector<bool> columns = report_test::columns_with(image, kRed);
-  int longest_gap = 0, gap = 0;
-  for (int x = red_left; x <= red.max_x; ++x) {
-    gap = columns[x] ? 0 : gap + 1;
-    longest_gap = std::max(longest_gap, gap);
-  }
-  CHECK(longest_gap > 20);
+  const XmlElement& blue = series(*root, "rising");
+  const XmlElement& red = series(*root, "falling");
+  CHECK(blue.child("polyline")->at("stroke") == "#1e1edc");
+  CHECK(red.child("polyline")->at("stroke") == "#dc1e1e");
+  const std::vector<Point> up = polyline_points(*blue.child("polyline"));
+  REQUIRE(up.size() == 6);
+  CHECK(up.back().x > up.front().x);
+  CHECK(up.back().y < up.front().y);  // rising: higher on the page
+  // The gap: two lines, before and after x = 7, and a dot per finite point.
+  const std::vector<const XmlElement*> runs = red.all("polyline");
+  REQUIRE(runs.size() == 2);
+  const std::vector<Point> before = polyline_points(*runs[0]), after = polyline_points(*runs[1]);
+  CHECK(before.size() == 2);
+  CHECK(after.size() == 3);
+  CHECK(red.all("circle").size() == 5);
+  // x = 5 is the middle of blue's 0..10, and x = 8 is 80% of the way.
+  CHECK(before[0].x == doctest::Approx((up.front().x + up.back().x) / 2).epsilon(0.01));
+  CHECK(after[0].x ==
+        doctest::Approx(up.front().x + 0.8 * (up.back().x - up.front().x)).epsilon(0.01));
+  CHECK_THROWS_WITH_AS(line_chart_svg({"t", "x", "y", {{"s", {1, 2}, {1}, kRed}}}),
+                       doctest::Contains("series 's' has 2 x values and 1 y values"), Error);
 }
 
-TEST_CASE("charts: the confusion heat map is darkest on the cells holding each row") {
-  const Rgb darkest{8, 48, 107};  // a cell holding its whole row
-  const Image diagonal = draw_confusion_heatmap({{5, 0}, {0, 7}}, {"a", "b"});
-  const Image anti = draw_confusion_heatmap({{0, 5}, {7, 0}}, {"a", "b"});
-  CHECK(diagonal.width == anti.width);
-  CHECK(diagonal.height == anti.height);
-  // Two full cells (at least 60 x 60 pixels each apart from the text), plus
-  // the top of the color scale.
-  CHECK(find_color(diagonal, darkest).count > 2 * 60 * 60);
-  // Row 0's dark cell is left of row 1's on the diagonal, right of it on the
-  // anti-diagonal. (The color scale sits further right, so search left of it.)
-  auto first_dark_x = [&](const Image& image, bool top_row) {
-    const report_test::Box all = find_color(image, darkest);
-    const int y = top_row ? all.min_y + 2 : all.min_y + 80;
-    for (int x = 0; x < image.width; ++x)
-      if (pixel_at(image, x, y) == darkest) return x;
-    return -1;
+TEST_CASE("charts: the confusion matrix is darkest on the cells holding each row") {
+  const std::string darkest = "#08306b", white = "#ffffff";
+  auto cell_fills = [](const std::string& svg) {
+    const auto root = parse_xml(svg);
+    std::vector<std::string> fills;
+    for (const XmlElement* cell : root->with("class", "cell")) fills.push_back(cell->at("fill"));
+    return fills;
   };
-  CHECK(first_dark_x(diagonal, true) < first_dark_x(diagonal, false));
-  CHECK(first_dark_x(anti, true) > first_dark_x(anti, false));
-  CHECK_THROWS_AS(draw_confusion_heatmap({{1, 2}}, {"a", "b"}), Error);
-  CHECK_THROWS_AS(draw_confusion_heatmap({{1, 2}, {3}}, {"a", "b"}), Error);
+  CHECK(cell_fills(confusion_matrix_svg({{5, 0}, {0, 7}}, {"a", "b"})) ==
+        std::vector<std::string>{darkest, white, white, darkest});
+  CHECK(cell_fills(confusion_matrix_svg({{0, 5}, {7, 0}}, {"a", "b"})) ==
+        std::vector<std::string>{white, darkest, darkest, white});
+
+  // Three classes, one named with every character XML escapes.
+  const std::vector<std::string> names = {"akiec", kOddName, "vasc"};
+  const auto root = parse_xml(confusion_matrix_svg({{3, 1, 0}, {0, 4, 0}, {2, 0, 2}}, names));
+  const std::vector<const XmlElement*> rows = root->with("class", "row");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1]->at("data-true-class") == kOddName);
+  const std::vector<const XmlElement*> cells = root->with("class", "cell");
+  REQUIRE(cells.size() == 9);
+  // Cell (0, 1): 1 of row 0's 4 images, a quarter of the way to dark blue.
+  CHECK(cells[1]->child("title")->text ==
+        "true akiec, predicted " + kOddName + ": 1 of 4 (25% of the row)");
+  CHECK(cells[1]->at("fill") == css_color(mix({255, 255, 255}, {8, 48, 107}, 0.25)));
+  // Cells sit in a square grid, row by row.
+  CHECK(cells[1]->number("x") > cells[0]->number("x"));
+  CHECK(cells[3]->number("y") > cells[0]->number("y"));
+  CHECK(cells[3]->number("x") == cells[0]->number("x"));
+  // Counts and shares in the cells; class names on both axes; axis names.
+  const std::vector<std::string> texts = root->texts();
+  for (const char* t :
+       {"Confusion matrix", "predicted class", "true class", "3", "75%", "100%", "0%"})
+    CHECK_MESSAGE(contains(texts, t), t);
+  CHECK(std::count(texts.begin(), texts.end(), kOddName) == 2);  // a row and a column
+  CHECK_THROWS_AS(confusion_matrix_svg({{1, 2}}, {"a", "b"}), Error);
+  CHECK_THROWS_AS(confusion_matrix_svg({{1, 2}, {3}}, {"a", "b"}), Error);
+  CHECK_THROWS_AS(confusion_matrix_svg({{1, -2}, {3, 4}}, {"a", "b"}), Error);
+}
+
+TEST_CASE("charts: long class names turn the confusion matrix's column labels on their side") {
+  const std::vector<std::string> names = {"melanocytic nevi", "melanoma"};
+  const auto root = parse_xml(confusion_matrix_svg({{1, 0}, {0, 1}}, names));
+  const std::vector<const XmlElement*> columns = root->with("class", "predicted-classes");
+  REQUIRE(columns.size() == 1);
+  for (const XmlElement* label : columns[0]->all("text"))
+    CHECK(label->at("transform").rfind("rotate(-90 ", 0) == 0);
+  // The chart grows to fit them: the grid (2 cells of 72) plus 16 characters
+  // of about 7 px under it, inside the drawing.
+  CHECK(root->number("height") > 48 + 2 * 72 + 16 * 7);
 }
 
 TEST_CASE("charts: bar chart bars grow with their counts") {
-  const Image image = draw_bar_chart("classes", {"small", "large"},
-                                     {{"train", {10, 100}, kBlue}, {"test", {5, 50}, kRed}});
-  const report_test::Box blue = find_color(image, kBlue, 64), red = find_color(image, kRed, 64);
-  // Bars are as wide as each other, so area follows height: 110 vs 55 units.
-  CHECK(blue.count > red.count * 3 / 2);
-  // Both bars of the large class reach higher than either of the small one.
-  CHECK(blue.min_y < red.min_y);
-  CHECK_THROWS_WITH_AS(draw_bar_chart("classes", {"a", "b"}, {{"train", {1}, kBlue}}),
+  const auto root = parse_xml(bar_chart_svg(
+      "classes", {"small", kOddName}, {{"train", {10, 100}, kBlue}, {"test", {5, 50}, kRed}}));
+  const std::vector<const XmlElement*> bars = root->with("class", "bar");
+  REQUIRE(bars.size() == 4);  // per category, train then test
+  // Heights follow the counts, and every bar stands on the same baseline.
+  CHECK(bars[2]->number("height") == doctest::Approx(10 * bars[0]->number("height")).epsilon(0.02));
+  CHECK(bars[1]->number("height") == doctest::Approx(bars[0]->number("height") / 2).epsilon(0.05));
+  for (const XmlElement* bar : bars)
+    CHECK(bar->number("y") + bar->number("height") ==
+          doctest::Approx(bars[0]->number("y") + bars[0]->number("height")));
+  CHECK(bars[0]->at("fill") == "#1e1edc");
+  CHECK(bars[1]->at("fill") == "#dc1e1e");
+  CHECK(bars[3]->child("title")->text == "test, " + kOddName + ": 50");
+  const std::vector<std::string> texts = root->texts();
+  for (const std::string& t :
+       {std::string("classes"), std::string("images"), std::string("train"), std::string("test"),
+        std::string("small"), kOddName, std::string("100"), std::string("50")})
+    CHECK_MESSAGE(contains(texts, t), t);
+  CHECK_THROWS_WITH_AS(bar_chart_svg("classes", {"a", "b"}, {{"train", {1}, kBlue}}),
                        doctest::Contains("group 'train' has 1 counts for 2 categories"), Error);
-}
-
-TEST_CASE("font: every printable character has a distinct glyph") {
-  std::set<std::vector<bool>> seen;
-  for (char c = '!'; c <= '~'; ++c) {
-    std::vector<bool> bits;
-    int ink = 0;
-    for (int y = 0; y < kGlyphCellHeight; ++y)
-      for (int x = 0; x < kGlyphWidth; ++x) {
-        bits.push_back(glyph_pixel(c, x, y));
-        ink += bits.back();
-      }
-    CAPTURE(c);
-    CHECK(ink > 0);
-    CHECK(seen.insert(bits).second);
-  }
-  // Descenders hang below the capitals' baseline (row 6).
-  CHECK(glyph_pixel('g', 1, 8));
-  CHECK_FALSE(glyph_pixel('a', 1, 8));
-  // Anything else draws as '?'.
-  CHECK(glyph_pixel('\x01', 1, 0) == glyph_pixel('?', 1, 0));
-}
-
-TEST_CASE("canvas: text lands where it is aligned, and turns on its side") {
-  Canvas c(200, 100, {255, 255, 255});
-  c.text(100, 10, "Ab", {0, 0, 0}, 2, Align::Center);
-  const report_test::Box box = find_color(c.image(), {0, 0, 0});
-  CHECK(box.max_x - box.min_x + 1 <= Canvas::text_width("Ab", 2));
-  CHECK(std::abs((box.min_x + box.max_x) / 2 - 100) <= 2);
-  Canvas v(100, 200, {255, 255, 255});
-  v.text_vertical(50, 100, "label", {0, 0, 0}, 2);
-  const report_test::Box vbox = find_color(v.image(), {0, 0, 0});
-  CHECK(vbox.max_y - vbox.min_y > 3 * (vbox.max_x - vbox.min_x));  // tall, not wide
 }
 
 TEST_CASE("gradcam: colormap stops, bilinear resize and blending") {

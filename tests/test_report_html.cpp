@@ -2,6 +2,7 @@
 // metrics.csv reader.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -11,7 +12,8 @@
 #include "base/files.h"
 #include "base/json.h"
 #include "report/html_report.h"
-#include "report/png_chart.h"
+#include "report/charts.h"
+#include "report/image.h"
 #include "report_test_helpers.h"
 
 using namespace cudagrad::report;
@@ -88,23 +90,25 @@ TEST_CASE("html: the page embeds every chart and holds the tables") {
   const ReportInputs in = full_inputs();
   const std::string html = render_html_report(in);
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
-  // Self-contained: nothing is fetched.
-  CHECK(html.find("http://") == std::string::npos);
-  CHECK(html.find("https://") == std::string::npos);
+  // Self-contained: nothing is fetched. The one URL is the SVG namespace,
+  // a name that no browser fetches.
+  CHECK(count(html, "http") == count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
   CHECK(html.find("<link") == std::string::npos);
   CHECK(html.find("<script") == std::string::npos);  // the settings value is escaped
   CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
   CHECK(html.find("<title>LeNet &lt;tutorial&gt; run</title>") != std::string::npos);
 
-  // Curves, confusion and class distribution as PNG (exact pixels), the
-  // three Grad-CAM tiles as JPEG (close to the overlay).
-  const std::vector<Image> images = embedded_images(html, "png");
-  REQUIRE(images.size() == 3);
-  CHECK(images[0].width == 1200);
-  CHECK(images[0].height == 420);
-  CHECK(images[0].pixels == draw_training_curves(in.epochs).pixels);
-  CHECK(images[1].pixels ==
-        draw_confusion_heatmap(in.evaluation->confusion, in.evaluation->class_names).pixels);
+  // Curves, confusion and class distribution as inline SVG, exactly as the
+  // chart functions draw them, in the order of the page; no PNG at all.
+  const std::vector<std::string> svgs = report_test::svg_elements_of(html);
+  REQUIRE(svgs.size() == 3);
+  CHECK(svgs[0] == training_curves_svg(in.epochs));
+  CHECK(svgs[1] == confusion_matrix_svg(in.evaluation->confusion, in.evaluation->class_names));
+  for (const std::string& svg : svgs) CHECK(report_test::parse_xml(svg)->at("class") == "chart");
+  const auto classes = report_test::parse_xml(svgs[2]);
+  CHECK(classes->with("class", "bar").size() == 3 * 2);  // 3 classes x (train, test)
+  CHECK(html.find("data:image/png") == std::string::npos);
+  // The Grad-CAM tiles as JPEG (close to the overlay).
   const std::vector<Image> tiles = embedded_images(html, "jpeg");
   REQUIRE(tiles.size() == 3);
   for (int i = 0; i < 3; ++i) {
@@ -142,27 +146,34 @@ TEST_CASE("html: a report with nothing in it says what is missing") {
   CHECK(html.find("No evaluation results were given.") != std::string::npos);
   CHECK(html.find("No per-epoch log.") != std::string::npos);
   CHECK(html.find("No Grad-CAM examples were given.") != std::string::npos);
-  CHECK(html.find("data:image/png") == std::string::npos);
+  CHECK(html.find("<svg") == std::string::npos);
+  CHECK(html.find("<img") == std::string::npos);
   in.distribution = ClassDistribution{{"a", "b"}, {"train"}, {{1, 2, 3}}};
   CHECK_THROWS_WITH_AS(render_html_report(in),
                        doctest::Contains("split 'train' has 3 counts for 2 classes"), Error);
 }
 
-TEST_CASE("html: write_html_report writes the page and the PNGs, and no temporary files") {
+TEST_CASE("html: write_html_report writes the page and each chart as an SVG file, and no temporary files") {
   const std::string folder = report_test::fresh_dir("report_out");
   const ReportInputs in = full_inputs();
   const std::vector<std::string> written = write_html_report(folder, in);
   REQUIRE(written.size() == 4);
   CHECK(written[0] == folder + "/report.html");
   CHECK(report_test::file_names_in(folder) ==
-        std::vector<std::string>{"classes.png", "confusion.png", "curves.png", "report.html"});
-  const Image curves = read_png(folder + "/curves.png");
-  CHECK(curves.width == 1200);
-  CHECK(curves.height == 420);
-  const Image confusion = read_png(folder + "/confusion.png");
-  CHECK(confusion.pixels ==
-        draw_confusion_heatmap(in.evaluation->confusion, in.evaluation->class_names).pixels);
-  CHECK(files::read_file(folder + "/report.html") == render_html_report(in));
+        std::vector<std::string>{"classes.svg", "confusion.svg", "curves.svg", "report.html"});
+  // Each file is the chart in the page, and a well-formed SVG document.
+  const std::string html = files::read_file(folder + "/report.html");
+  CHECK(html == render_html_report(in));
+  const std::vector<std::string> svgs = report_test::svg_elements_of(html);
+  REQUIRE(svgs.size() == 3);
+  CHECK(files::read_file(folder + "/curves.svg") == svgs[0]);
+  CHECK(files::read_file(folder + "/confusion.svg") == svgs[1]);
+  CHECK(files::read_file(folder + "/classes.svg") == svgs[2]);
+  const auto curves = report_test::parse_xml(files::read_file(folder + "/curves.svg"));
+  CHECK(curves->name == "svg");
+  CHECK(curves->at("xmlns") == "http://www.w3.org/2000/svg");  // opens as a file of its own
+  CHECK(curves->number("width") == 1200);
+  CHECK(curves->number("height") == 420);
   // A missing folder is created.
   const std::string nested = folder + "/new/run";
   CHECK(write_html_report(nested, ReportInputs{}) ==
@@ -171,7 +182,28 @@ TEST_CASE("html: write_html_report writes the page and the PNGs, and no temporar
   write_html_report(folder, in);
   CHECK(
       report_test::file_names_in(folder) ==
-      std::vector<std::string>{"classes.png", "confusion.png", "curves.png", "new", "report.html"});
+      std::vector<std::string>{"classes.svg", "confusion.svg", "curves.svg", "new", "report.html"});
+}
+
+TEST_CASE("html: a class named <b&\"x'> is escaped in the tables and every chart") {
+  const std::string odd = "<b&\"x'>";
+  ReportInputs in = full_inputs();
+  in.evaluation->class_names[1] = odd;
+  in.evaluation->per_class[1].name = odd;
+  in.distribution->class_names[1] = odd;
+  const std::string html = render_html_report(in);
+  CHECK(html.find(odd) == std::string::npos);  // never raw
+  CHECK(html.find("<tr><td>&lt;b&amp;&quot;x&#39;&gt;</td>") != std::string::npos);
+  // In the SVG it parses back as itself: a row and a column of the matrix,
+  // a category of the bar chart.
+  const std::vector<std::string> svgs = report_test::svg_elements_of(html);
+  REQUIRE(svgs.size() == 3);
+  auto count_texts = [&](const std::string& svg) {
+    const std::vector<std::string> texts = report_test::parse_xml(svg)->texts();
+    return std::count(texts.begin(), texts.end(), odd);
+  };
+  CHECK(count_texts(svgs[1]) == 2);
+  CHECK(count_texts(svgs[2]) == 1);
 }
 
 TEST_CASE("atomic files: replace whole, and a failed write leaves nothing behind") {

@@ -6,7 +6,7 @@
 #include "data/image.h"
 #include "engine/autograd.h"
 #include "base/error.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 #include "train/inference.h"
 #include "train/train_config.h"
 

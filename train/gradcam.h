@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "layers/network.h"
-#include "report/canvas.h"
+#include "report/image.h"
 
 namespace cudagrad {
 namespace train {

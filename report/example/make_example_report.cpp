@@ -12,7 +12,7 @@
 
 #include "base/error.h"
 #include "report/html_report.h"
-#include "report/png_chart.h"
+#include "report/image.h"
 
 using namespace cudagrad::report;
 
