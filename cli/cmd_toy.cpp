@@ -1,10 +1,10 @@
-// cudagrad toy: the tiny CNN on a generated toy problem (examples/train_toy.h),
+// cudagrad toy: the tiny CNN on a generated toy problem (train/train_toy.h),
 // the whole training loop in one screen, in seconds.
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "examples/train_toy.h"
+#include "train/train_toy.h"
 
 namespace cudagrad {
 namespace cli {

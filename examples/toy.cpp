@@ -1,12 +1,12 @@
 // The whole training loop of an image classifier in one screen
-// (examples/train_toy.h): a tiny CNN learns the toy problem of
-// examples/toy_problem.h in seconds.
+// (train/train_toy.h): a tiny CNN learns the toy problem of
+// train/toy_problem.h in seconds.
 //
 //   toy [STEPS]     (default 200)
 #include <cstdio>
 #include <cstdlib>
 
-#include "examples/train_toy.h"
+#include "train/train_toy.h"
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 200;

@@ -1,4 +1,4 @@
-// A tiny LeNet-like network for the toy problem in examples/toy_problem.h:
+// A tiny LeNet-like network for the toy problem in train/toy_problem.h:
 // small enough to train in seconds on a CPU with the reference kernels.
 //   (N, 3, 16, 16) conv 3->8 3x3 pad 1, BN, ReLU, maxpool 2   -> (N, 8, 8, 8)
 //                  conv 8->16 3x3 pad 1, ReLU, maxpool 2      -> (N, 16, 4, 4)

@@ -2,7 +2,7 @@
 // fails if any backward pass or the optimizer is wrong enough to matter.
 #include <doctest/doctest.h>
 
-#include "examples/train_toy.h"
+#include "train/train_toy.h"
 
 using namespace cudagrad;
 

@@ -7,7 +7,7 @@
 
 #include "engine/autograd.h"
 #include "engine/optim.h"
-#include "examples/toy_problem.h"
+#include "train/toy_problem.h"
 #include "models/tiny_cnn.h"
 
 namespace cudagrad {
