@@ -217,6 +217,18 @@ void compare_summary(Worst& worst, const std::string& name, const Summary& got, 
   worst.add(std::fabs(got.norm - want_norm), tol, where_norm.str());
 }
 
+// A DenseNet of other sizes than the registry's (the small fixture's),
+// from the options make_model_fixtures.py passed to torchvision.
+DenseNetOptions densenet_options(const SafetensorsMetadata& meta) {
+  DenseNetOptions o;
+  o.growth_rate = std::stoi(meta.at("growth_rate"));
+  o.num_init_features = std::stoi(meta.at("num_init_features"));
+  o.bn_size = std::stoi(meta.at("bn_size"));
+  o.block_config.clear();
+  for (const std::string& n : split_names(meta.at("block_config"))) o.block_config.push_back(std::stoi(n));
+  return o;
+}
+
 void check_model_fixture(const std::string& fixture) {
   const std::string path =
       std::string(CUDAGRAD_SOURCE_DIR) + "/tests/fixtures/model_" + fixture + ".safetensors";
@@ -238,7 +250,9 @@ void check_model_fixture(const std::string& fixture) {
     HostBackendScope scope(*backend);
     INFO("model_" << fixture << " [" << std::string(backend->name) << "]");
     Generator gen(0);
-    std::shared_ptr<Network> net = make_model(meta.at("model"), classes, gen, options);
+    std::shared_ptr<Network> net = meta.at("model") == "densenet"
+                                       ? make_densenet("DenseNet", densenet_options(meta), classes, gen)
+                                       : make_model(meta.at("model"), classes, gen, options);
 
     // The same names in the same order as PyTorch's, and the same weights.
     const NamedTensors state = net->state_dict();
@@ -341,4 +355,14 @@ TEST_CASE("pytorch model fixtures: MobileNet v1 width 0.25, pooled head, forward
 
 TEST_CASE("pytorch model fixtures: MobileNet v1 width 0.5, dense head, forward and backward") {
   check_model_fixture("mobilenet_w0.5_dense");
+}
+
+TEST_CASE("pytorch model fixtures: DenseNet-121 (torchvision), 64x64, forward only") {
+  check_model_fixture("densenet121");
+}
+
+// torchvision's DenseNet class with growth 8, blocks (2, 3, 4, 2), 16 initial
+// features: the gradients (see make_model_fixtures.py for why not DenseNet-121's).
+TEST_CASE("pytorch model fixtures: small DenseNet (torchvision), 64x64, forward and backward") {
+  check_model_fixture("densenet_small");
 }
