@@ -3,6 +3,7 @@
 // graph holds no reference cycle.
 #include "engine/ops.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd.h"
@@ -391,11 +392,24 @@ ConcatLayout concat_layout(const char* op, const std::vector<Tensor>& xs) {
   return c;
 }
 
-// The concatenation's values, without recording anything.
-Tensor concat_values(const ConcatLayout& c, const std::vector<Tensor>& xs) {
+// An uninitialized tensor of `shape` at the start of a block of at least
+// `capacity` floats. The caching allocators keep freed blocks by size, so
+// temporaries of many sizes that each live briefly would each keep a block
+// of their own; asked for one capacity, they share the same few blocks.
+Tensor empty_in_block(const Shape& shape, int64_t capacity, Device device) {
+  if (capacity <= shape_numel(shape)) return Tensor::empty(shape, device);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->storage = Tensor::empty({capacity}, device).impl()->storage;
+  return Tensor(impl);
+}
+
+// The concatenation's values, without recording anything, in a block of at
+// least `capacity` floats.
+Tensor concat_values(const ConcatLayout& c, const std::vector<Tensor>& xs, int64_t capacity = 0) {
   std::vector<const float*> inputs;
   for (const Tensor& x : xs) inputs.push_back(x.data());
-  Tensor y = Tensor::empty(c.output, xs[0].device());
+  Tensor y = empty_in_block(c.output, capacity, xs[0].device());
   kernels(y).concat_channels_forward(c.N, c.HW, static_cast<int>(xs.size()), inputs.data(),
                                      c.channels.data(), y.data());
   return y;
@@ -440,7 +454,7 @@ Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor
                                      const Tensor& beta, const Tensor& running_mean,
                                      const Tensor& running_var, const Tensor& weight,
                                      bool training, float momentum, float eps, int stride,
-                                     int padding) {
+                                     int padding, int workspace_channels) {
   // Evaluation is not memory-bound, and AnomalyGuard should name the op that
   // produced a non-finite value: both take the three ops one by one.
   if (!training || anomaly_detection_enabled()) {
@@ -461,11 +475,21 @@ Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor
               << shape_str(c.output));
   const Shape channels{bs.C};
   const Tensor gs = gamma.detach(), bes = beta.detach(), ws = weight.detach();
+  // The temporaries cat, z, dz and dcat, (N, C, H, W) each, are allocated
+  // for workspace_channels: every layer of a dense block passes the block's
+  // largest C, so all of them reuse the same few blocks of the allocator (the
+  // paper's "shared memory storage") instead of caching one per layer.
+  const int64_t capacity =
+      static_cast<int64_t>(bs.N) * std::max(bs.C, workspace_channels) * bs.H * bs.W;
+  const Device device = x0.device();
+  auto scratch = [capacity, device](const Shape& shape) {
+    return empty_in_block(shape, capacity, device);
+  };
 
   // cat and z (N, C, H, W), y (N, C_out, H_out, W_out); mean, invstd (C)
   auto bn_relu = [=](const Tensor& cat, const Tensor& rm, const Tensor& rv, Tensor& z,
                      Tensor& mean, Tensor& invstd, float m) {
-    z = Tensor::empty(cat.shape(), cat.device());
+    z = scratch(cat.shape());
     mean = Tensor::empty(channels, cat.device());
     invstd = Tensor::empty(channels, cat.device());
     kernels(cat).batch_norm_relu_forward_train(bs, cat.data(), gs.data(), bes.data(), eps, m,
@@ -474,7 +498,7 @@ Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor
   };
   Tensor y = Tensor::empty({cs.N, cs.C_out, cs.H_out(), cs.W_out()}, x0.device());
   {
-    const Tensor cat = xs.size() == 1 ? x0 : concat_values(c, xs);
+    const Tensor cat = xs.size() == 1 ? x0 : concat_values(c, xs, capacity);
     Tensor z, mean, invstd;
     bn_relu(cat, running_mean, running_var, z, mean, invstd, momentum);
     kernels(x0).conv2d_forward(cs, z.data(), weight.data(), nullptr, y.data());
@@ -488,7 +512,7 @@ Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor
   inputs.insert(inputs.end(), {gamma, beta, weight});
   return record(y, op, inputs, [=](const Tensor& dy) {
     const KernelTable& k = kernels(dy);
-    const Tensor cat = saved.size() == 1 ? saved[0] : concat_values(c, saved);
+    const Tensor cat = saved.size() == 1 ? saved[0] : concat_values(c, saved, capacity);
     // The batch statistics again; the running ones are updated on copies, which are dropped.
     Tensor z, mean, invstd;
     bn_relu(cat, rms.clone(), rvs.clone(), z, mean, invstd, momentum);
@@ -497,9 +521,9 @@ Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor
       dw = Tensor::empty(ws.shape(), dy.device());
       k.conv2d_backward_weight(cs, z.data(), dy.data(), dw.data(), nullptr);
     }
-    Tensor dz = Tensor::empty(z.shape(), dy.device());
+    Tensor dz = scratch(z.shape());
     k.conv2d_backward_input(cs, dy.data(), ws.data(), dz.data());
-    Tensor dcat = Tensor::empty(cat.shape(), dy.device());
+    Tensor dcat = scratch(cat.shape());
     Tensor dgamma = Tensor::empty(channels, dy.device()), dbeta = Tensor::empty(channels, dy.device());
     k.batch_norm_relu_backward(bs, dz.data(), cat.data(), z.data(), gs.data(), mean.data(),
                                invstd.data(), dcat.data(), dgamma.data(), dbeta.data());

@@ -50,12 +50,15 @@ Tensor concat_channels(const std::vector<Tensor>& xs);  // along dimension 1
 // which recomputes them from xs: a dense block of L layers then holds O(L)
 // activations instead of O(L^2) (Pleiss et al., 2017, "Memory-Efficient
 // Implementation of DenseNets"). The running statistics are updated once.
-// In evaluation (and under AnomalyGuard) it runs the three ops one by one.
+// Its temporaries are allocated for workspace_channels channels (when more
+// than xs have), so that the layers of one block, passing the block's
+// largest width, share them. In evaluation (and under AnomalyGuard) it runs
+// the three ops one by one.
 Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor& gamma,
                                      const Tensor& beta, const Tensor& running_mean,
                                      const Tensor& running_var, const Tensor& weight,
                                      bool training, float momentum = 0.1f, float eps = 1e-5f,
-                                     int stride = 1, int padding = 0);
+                                     int stride = 1, int padding = 0, int workspace_channels = 0);
 Tensor flatten(const Tensor& x);                        // (N, ...) -> (N, rest), a view
 
 Tensor log_softmax(const Tensor& x);  // over the last dimension of (N, K)

@@ -21,8 +21,18 @@
 // keeps only its inputs, which the block holds anyway, and rebuilds the
 // concatenation and the normalized tensor in the backward pass: the
 // "memory-efficient" DenseNet of Pleiss et al. (2017), recomputing the two
-// cheap memory-bound steps, never the convolution. models/densenet.h has
-// the measurements.
+// cheap memory-bound steps, never the convolution. The op's temporaries
+// are allocated at the block's widest size, so every layer of a block
+// reuses the same few blocks of the caching allocator (which keeps freed
+// blocks by exact size: temporaries of 24 sizes would stay cached as 24
+// blocks, and the peak would be back to O(L^2)). models/densenet.h has the
+// measurements.
+//
+// Why not one preallocated block buffer that each layer writes its new
+// channels into (no concatenation at all)? In NCHW the first C channels of
+// a (N, C_total, H, W) buffer are not contiguous across the batch, and
+// every kernel takes contiguous tensors; a batch stride in each backend's
+// convolution, batch norm and pooling would be a far larger change.
 #pragma once
 #include <memory>
 #include <string>
@@ -35,7 +45,10 @@ namespace cudagrad {
 
 class DenseLayer : public Module {
  public:
-  DenseLayer(int in, int growth, int bn_size, Generator& gen) : in_(in) {
+  // workspace_channels: the widest input of the layer's block (see
+  // concat_batch_norm_relu_conv2d), or 0.
+  DenseLayer(int in, int growth, int bn_size, Generator& gen, int workspace_channels = 0)
+      : in_(in), workspace_channels_(workspace_channels) {
     const int width = bn_size * growth;
     norm1_ = register_module("norm1", std::make_shared<BatchNorm2d>(in));
     relu1_ = register_module("relu1", std::make_shared<ReLU>());
@@ -49,7 +62,7 @@ class DenseLayer : public Module {
     Tensor bottleneck;
     {
       LayerScope scope("norm1");  // norm1, relu1 and conv1 show in norm1's row
-      bottleneck = norm1_->forward_concat_relu_conv(features, *conv1_);
+      bottleneck = norm1_->forward_concat_relu_conv(features, *conv1_, workspace_channels_);
     }
     return (*conv2_)(norm2_->forward_with_relu(bottleneck));
   }
@@ -66,7 +79,7 @@ class DenseLayer : public Module {
   }
 
  private:
-  int in_;
+  int in_, workspace_channels_;
   std::shared_ptr<BatchNorm2d> norm1_, norm2_;
   std::shared_ptr<ReLU> relu1_, relu2_;
   std::shared_ptr<Conv2d> conv1_, conv2_;
@@ -75,10 +88,11 @@ class DenseLayer : public Module {
 class DenseBlock : public Module {
  public:
   DenseBlock(int layers, int in, int growth, int bn_size, Generator& gen) : in_(in) {
+    const int widest = in + (layers - 1) * growth;  // the last layer's input
     for (int i = 0; i < layers; ++i)
       layers_.push_back(register_module("denselayer" + std::to_string(i + 1),
                                         std::make_shared<DenseLayer>(in + i * growth, growth,
-                                                                     bn_size, gen)));
+                                                                     bn_size, gen, widest)));
   }
   int out_channels(int growth) const { return in_ + static_cast<int>(layers_.size()) * growth; }
 

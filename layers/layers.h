@@ -106,14 +106,16 @@ class BatchNorm2d : public Module {
   // conv(relu(this(concat(xs)))) as one op, concat_batch_norm_relu_conv2d
   // (engine/ops.h): DenseNet's norm1-relu1-conv1 over every earlier feature
   // map, without keeping the concatenation or the normalized tensor for
-  // backward. `conv` must have no bias and no groups.
-  Tensor forward_concat_relu_conv(const std::vector<Tensor>& xs, const Conv2d& conv) {
+  // backward. `conv` must have no bias and no groups; workspace_channels as
+  // in concat_batch_norm_relu_conv2d.
+  Tensor forward_concat_relu_conv(const std::vector<Tensor>& xs, const Conv2d& conv,
+                                  int workspace_channels = 0) {
     CG_CHECK(!conv.bias().defined() && conv.groups() == 1,
              "BatchNorm2d::forward_concat_relu_conv: the convolution must have no bias and no "
              "groups");
     return concat_batch_norm_relu_conv2d(xs, gamma_, beta_, running_mean_, running_var_,
                                          conv.weight(), is_training(), momentum_, eps_,
-                                         conv.stride(), conv.padding());
+                                         conv.stride(), conv.padding(), workspace_channels);
   }
   std::string kind() const override { return "BatchNorm2d"; }
   std::string describe() const override { return std::to_string(channels_); }
