@@ -524,7 +524,8 @@ Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor
     Tensor dz = scratch(z.shape());
     k.conv2d_backward_input(cs, dy.data(), ws.data(), dz.data());
     Tensor dcat = scratch(cat.shape());
-    Tensor dgamma = Tensor::empty(channels, dy.device()), dbeta = Tensor::empty(channels, dy.device());
+    Tensor dgamma = Tensor::empty(channels, dy.device());
+    Tensor dbeta = Tensor::empty(channels, dy.device());
     k.batch_norm_relu_backward(bs, dz.data(), cat.data(), z.data(), gs.data(), mean.data(),
                                invstd.data(), dcat.data(), dgamma.data(), dbeta.data());
     std::vector<Tensor> grads =

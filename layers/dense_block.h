@@ -10,22 +10,24 @@
 //   outputs all of them concatenated, C_0 + L k channels.
 // Transition (transitionN), between blocks:
 //   norm -> relu -> conv 1x1 (C -> C/2) -> pool 2x2 average, stride 2
-// No convolution has a bias: a BN follows each one (or precedes, in the
-// pre-activation order of DenseNet: BN-ReLU-conv).
+// No convolution has a bias: each output meets a BN before anything else
+// (conv2's in the next layer's norm1, or the transition's, or norm5), and
+// the BN's beta would absorb it.
 //
 // Memory. Each layer normalizes the concatenation of every earlier map,
 // so written naively (concat, BN, ReLU, conv as separate ops) a block keeps
 // two tensors of C_0 + (l - 1) k channels alive for the backward pass per
-// layer: O(L^2) in the block's depth. norm1-relu1-conv1 (and the transition's norm-relu-conv) run
-// instead as one op, concat_batch_norm_relu_conv2d (engine/ops.h), that
-// keeps only its inputs, which the block holds anyway, and rebuilds the
-// concatenation and the normalized tensor in the backward pass: the
-// "memory-efficient" DenseNet of Pleiss et al. (2017), recomputing the two
-// cheap memory-bound steps, never the convolution. The op's temporaries
-// are allocated at the block's widest size, so every layer of a block
-// reuses the same few blocks of the caching allocator (which keeps freed
-// blocks by exact size: temporaries of 24 sizes would stay cached as 24
-// blocks, and the peak would be back to O(L^2)). models/densenet.h has the
+// layer: O(L^2) in the block's depth. norm1-relu1-conv1 (and the
+// transition's norm-relu-conv) run instead as one op,
+// concat_batch_norm_relu_conv2d (engine/ops.h), that keeps only its
+// inputs, which the block holds anyway, and rebuilds the concatenation and
+// the normalized tensor in the backward pass: the "memory-efficient"
+// DenseNet of Pleiss et al. (2017), recomputing the two cheap memory-bound
+// steps, never the convolution. The op's temporaries are allocated at the
+// block's widest size, so every layer of a block reuses the same few
+// blocks of the caching allocator (which keeps freed blocks by exact size:
+// temporaries of 24 sizes would stay cached as 24 blocks, and the
+// process's footprint would be back to O(L^2)). models/densenet.h has the
 // measurements.
 //
 // Why not one preallocated block buffer that each layer writes its new

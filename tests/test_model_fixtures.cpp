@@ -232,7 +232,8 @@ DenseNetOptions densenet_options(const SafetensorsMetadata& meta) {
   o.num_init_features = std::stoi(meta.at("num_init_features"));
   o.bn_size = std::stoi(meta.at("bn_size"));
   o.block_config.clear();
-  for (const std::string& n : split_names(meta.at("block_config"))) o.block_config.push_back(std::stoi(n));
+  for (const std::string& n : split_names(meta.at("block_config")))
+    o.block_config.push_back(std::stoi(n));
   return o;
 }
 
@@ -257,9 +258,10 @@ void check_model_fixture(const std::string& fixture) {
     HostBackendScope scope(*backend);
     INFO("model_" << fixture << " [" << std::string(backend->name) << "]");
     Generator gen(0);
-    std::shared_ptr<Network> net = meta.at("model") == "densenet"
-                                       ? make_densenet("DenseNet", densenet_options(meta), classes, gen)
-                                       : make_model(meta.at("model"), classes, gen, options);
+    std::shared_ptr<Network> net =
+        meta.at("model") == "densenet"
+            ? make_densenet("DenseNet", densenet_options(meta), classes, gen)
+            : make_model(meta.at("model"), classes, gen, options);
 
     // The same names in the same order as PyTorch's, and the same weights.
     const NamedTensors state = net->state_dict();
