@@ -70,6 +70,9 @@ def make_model(name, classes):
     if name == "resnet18":
         import torchvision
         return torchvision.models.resnet18(num_classes=classes)
+    if name in ("densenet121", "densenet169", "densenet201"):
+        import torchvision
+        return getattr(torchvision.models, name)(num_classes=classes)
     raise SystemExit(f"unknown model {name}")
 
 

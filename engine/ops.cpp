@@ -3,6 +3,7 @@
 // graph holds no reference cycle.
 #include "engine/ops.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/error.h"
@@ -41,6 +42,36 @@ std::shared_ptr<Storage> int_buffer(int64_t count, Device device) {
 
 // ---- convolution --------------------------------------------------------------------
 
+namespace {
+
+// Checks conv2d's arguments for an input of shape x_shape and returns the
+// kernels' shape; bias may be undefined.
+Conv2dShape conv2d_shape(const char* op, const Shape& x_shape, const Tensor& weight,
+                         const Tensor& bias, int stride, int padding, int groups) {
+  check_defined(op, weight, "weight");
+  CG_CHECK(weight.ndim() == 4 && weight.dim(2) == weight.dim(3),
+           op << ": weight must be (C_out, C_in/groups, k, k), got " << shape_str(weight.shape()));
+  Conv2dShape s;
+  s.N = x_shape[0]; s.C_in = x_shape[1]; s.H = x_shape[2]; s.W = x_shape[3];
+  s.C_out = weight.dim(0); s.kernel = weight.dim(2);
+  s.stride = stride; s.padding = padding; s.groups = groups;
+  CG_CHECK(groups >= 1 && s.C_in % groups == 0 && s.C_out % groups == 0,
+           op << ": groups " << groups << " must divide C_in " << s.C_in << " and C_out " << s.C_out);
+  CG_CHECK(weight.dim(1) == s.C_in / groups,
+           op << ": weight " << shape_str(weight.shape()) << " expects " << weight.dim(1) * groups
+              << " input channels, input " << shape_str(x_shape) << " has " << s.C_in);
+  CG_CHECK(stride >= 1 && padding >= 0, op << ": stride must be >= 1 and padding >= 0");
+  CG_CHECK(s.H + 2 * padding >= s.kernel && s.W + 2 * padding >= s.kernel,
+           op << ": input " << shape_str(x_shape) << " with padding " << padding
+              << " is smaller than the kernel " << s.kernel << "x" << s.kernel);
+  if (bias.defined())
+    CG_CHECK(bias.shape() == Shape{s.C_out},
+             op << ": bias must be (" << s.C_out << "), got " << shape_str(bias.shape()));
+  return s;
+}
+
+}  // namespace
+
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding,
               int groups) {
   const char* op = "conv2d";
@@ -48,24 +79,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
   check_defined(op, weight, "weight");
   check_same_device(op, x, weight);
   check_same_device(op, x, bias);
-  CG_CHECK(weight.ndim() == 4 && weight.dim(2) == weight.dim(3),
-           op << ": weight must be (C_out, C_in/groups, k, k), got " << shape_str(weight.shape()));
-  Conv2dShape s;
-  s.N = x.dim(0); s.C_in = x.dim(1); s.H = x.dim(2); s.W = x.dim(3);
-  s.C_out = weight.dim(0); s.kernel = weight.dim(2);
-  s.stride = stride; s.padding = padding; s.groups = groups;
-  CG_CHECK(groups >= 1 && s.C_in % groups == 0 && s.C_out % groups == 0,
-           op << ": groups " << groups << " must divide C_in " << s.C_in << " and C_out " << s.C_out);
-  CG_CHECK(weight.dim(1) == s.C_in / groups,
-           op << ": weight " << shape_str(weight.shape()) << " expects " << weight.dim(1) * groups
-              << " input channels, input " << shape_str(x.shape()) << " has " << s.C_in);
-  CG_CHECK(stride >= 1 && padding >= 0, op << ": stride must be >= 1 and padding >= 0");
-  CG_CHECK(s.H + 2 * padding >= s.kernel && s.W + 2 * padding >= s.kernel,
-           op << ": input " << shape_str(x.shape()) << " with padding " << padding
-              << " is smaller than the kernel " << s.kernel << "x" << s.kernel);
-  if (bias.defined())
-    CG_CHECK(bias.shape() == Shape{s.C_out},
-             op << ": bias must be (" << s.C_out << "), got " << shape_str(bias.shape()));
+  const Conv2dShape s = conv2d_shape(op, x.shape(), weight, bias, stride, padding, groups);
 
   const bool depthwise = groups > 1 && groups == s.C_in && groups == s.C_out;
   CG_CHECK(!depthwise || s.kernel <= 64,
@@ -104,6 +118,26 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
 
 namespace {
 
+// Checks batch norm's parameters for an input of shape x_shape (on x's device).
+BatchNormShape batch_norm_shape(const char* op, const Tensor& x, const Shape& x_shape,
+                                const Tensor& gamma, const Tensor& beta,
+                                const Tensor& running_mean, const Tensor& running_var,
+                                float momentum, float eps) {
+  BatchNormShape s{static_cast<int>(x_shape[0]), static_cast<int>(x_shape[1]),
+                   static_cast<int>(x_shape[2]), static_cast<int>(x_shape[3])};
+  const Shape channels{s.C};
+  for (const Tensor* t : {&gamma, &beta, &running_mean, &running_var}) {
+    check_defined(op, *t, "a parameter or running statistic");
+    check_same_device(op, x, *t);
+    CG_CHECK(t->shape() == channels, op << ": input " << shape_str(x_shape)
+                                        << " has " << s.C << " channels, a parameter has shape "
+                                        << shape_str(t->shape()));
+  }
+  CG_CHECK(eps > 0 && momentum >= 0 && momentum <= 1,
+           op << ": needs eps > 0 and momentum in [0, 1]");
+  return s;
+}
+
 // Batch norm, followed by ReLU when `relu`: y = max(0, bn(x)). The ReLU's
 // backward only needs y (dy passes where y > 0), which the op keeps.
 Tensor batch_norm2d_op(const Tensor& x, const Tensor& gamma, const Tensor& beta,
@@ -111,18 +145,9 @@ Tensor batch_norm2d_op(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                        float momentum, float eps, bool relu) {
   const char* op = relu ? "batch_norm2d_relu" : "batch_norm2d";
   check_nchw(op, x);
-  BatchNormShape s{static_cast<int>(x.dim(0)), static_cast<int>(x.dim(1)),
-                   static_cast<int>(x.dim(2)), static_cast<int>(x.dim(3))};
+  const BatchNormShape s =
+      batch_norm_shape(op, x, x.shape(), gamma, beta, running_mean, running_var, momentum, eps);
   const Shape channels{s.C};
-  for (const Tensor* t : {&gamma, &beta, &running_mean, &running_var}) {
-    check_defined(op, *t, "a parameter or running statistic");
-    check_same_device(op, x, *t);
-    CG_CHECK(t->shape() == channels, op << ": input " << shape_str(x.shape())
-                                        << " has " << s.C << " channels, a parameter has shape "
-                                        << shape_str(t->shape()));
-  }
-  CG_CHECK(eps > 0 && momentum >= 0 && momentum <= 1,
-           op << ": needs eps > 0 and momentum in [0, 1]");
   const KernelTable& k = kernels(x);
   Tensor y = Tensor::empty(x.shape(), x.device());
   Tensor xs = x.detach(), gs = gamma.detach();
@@ -337,38 +362,176 @@ Tensor add(const Tensor& a, const Tensor& b) {
   return record(y, "add", {a, b}, [](const Tensor& dy) { return std::vector<Tensor>{dy, dy}; });
 }
 
-Tensor concat_channels(const std::vector<Tensor>& xs) {
-  const char* op = "concat_channels";
+namespace {
+
+// What concat_channels needs to know of its inputs, checked.
+struct ConcatLayout {
+  int N = 0, HW = 0;
+  Shape output;                  // (N, sum of channels, H, W)
+  std::vector<int> channels;     // of each input
+  std::vector<Shape> shapes;     // of each input
+};
+
+ConcatLayout concat_layout(const char* op, const std::vector<Tensor>& xs) {
   CG_CHECK(!xs.empty(), op << ": needs at least one tensor");
+  ConcatLayout c;
+  int64_t total = 0;
   for (const Tensor& x : xs) {
     check_nchw(op, x);
     check_same_device(op, xs[0], x);
     CG_CHECK(x.dim(0) == xs[0].dim(0) && x.dim(2) == xs[0].dim(2) && x.dim(3) == xs[0].dim(3),
              op << ": shapes " << shape_str(xs[0].shape()) << " and " << shape_str(x.shape())
                 << " differ outside dimension 1");
-  }
-  int N = xs[0].dim(0), HW = xs[0].dim(2) * xs[0].dim(3), total = 0;
-  std::vector<int> channels;
-  std::vector<const float*> inputs;
-  std::vector<Shape> shapes;
-  for (const Tensor& x : xs) {
-    channels.push_back(x.dim(1));
-    inputs.push_back(x.data());
-    shapes.push_back(x.shape());
+    c.channels.push_back(static_cast<int>(x.dim(1)));
+    c.shapes.push_back(x.shape());
     total += x.dim(1);
   }
-  Tensor y = Tensor::empty({N, total, xs[0].dim(2), xs[0].dim(3)}, xs[0].device());
-  kernels(y).concat_channels_forward(N, HW, xs.size(), inputs.data(), channels.data(), y.data());
-  return record(y, op, xs, [=](const Tensor& dy) {
-    std::vector<Tensor> dxs;
-    std::vector<float*> ptrs;
-    for (const Shape& shape : shapes) {
-      dxs.push_back(Tensor::empty(shape, dy.device()));
-      ptrs.push_back(dxs.back().data());
+  c.N = static_cast<int>(xs[0].dim(0));
+  c.HW = static_cast<int>(xs[0].dim(2) * xs[0].dim(3));
+  c.output = {xs[0].dim(0), total, xs[0].dim(2), xs[0].dim(3)};
+  return c;
+}
+
+// An uninitialized tensor of `shape` at the start of a block of at least
+// `capacity` floats. The caching allocators keep freed blocks by size, so
+// temporaries of many sizes that each live briefly would each keep a block
+// of their own; asked for one capacity, they share the same few blocks.
+Tensor empty_in_block(const Shape& shape, int64_t capacity, Device device) {
+  if (capacity <= shape_numel(shape)) return Tensor::empty(shape, device);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->storage = Tensor::empty({capacity}, device).impl()->storage;
+  return Tensor(impl);
+}
+
+// The concatenation's values, without recording anything, in a block of at
+// least `capacity` floats.
+Tensor concat_values(const ConcatLayout& c, const std::vector<Tensor>& xs, int64_t capacity = 0) {
+  std::vector<const float*> inputs;
+  for (const Tensor& x : xs) inputs.push_back(x.data());
+  Tensor y = empty_in_block(c.output, capacity, xs[0].device());
+  kernels(y).concat_channels_forward(c.N, c.HW, static_cast<int>(xs.size()), inputs.data(),
+                                     c.channels.data(), y.data());
+  return y;
+}
+
+// dy (N, sum of channels, H, W) split back into one gradient per input.
+std::vector<Tensor> concat_split(const ConcatLayout& c, const Tensor& dy) {
+  std::vector<Tensor> dxs;
+  std::vector<float*> ptrs;
+  for (const Shape& shape : c.shapes) {
+    dxs.push_back(Tensor::empty(shape, dy.device()));
+    ptrs.push_back(dxs.back().data());
+  }
+  kernels(dy).concat_channels_backward(c.N, c.HW, static_cast<int>(c.shapes.size()), dy.data(),
+                                       c.channels.data(), ptrs.data());
+  return dxs;
+}
+
+}  // namespace
+
+Tensor concat_channels(const std::vector<Tensor>& xs) {
+  const char* op = "concat_channels";
+  const ConcatLayout c = concat_layout(op, xs);
+  Tensor y = concat_values(c, xs);
+  return record(y, op, xs, [c](const Tensor& dy) { return concat_split(c, dy); });
+}
+
+// ---- concatenation, batch norm, ReLU and convolution as one op (DenseNet) -------------------
+
+// Forward in training: cat = concat(xs); z = relu(bn(cat)) on the batch
+// statistics; y = conv(z, w). Only xs (which the dense block keeps anyway:
+// they are its layers' outputs) and the parameters are saved; cat and z are
+// freed when the call returns. Backward rebuilds them the same way (the
+// batch statistics come out the same, and the running statistics are left
+// alone: the recomputation writes into copies of them), then
+//   dz = conv_backward_input(dy, w)      dw = conv_backward_weight(z, dy)
+//   dcat, dgamma, dbeta = bn_relu_backward(dz, cat, z)
+//   dxs = dcat split by channels.
+// The convolution, the expensive part, runs once each way as usual: only the
+// two memory-bound passes are repeated.
+Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor& gamma,
+                                     const Tensor& beta, const Tensor& running_mean,
+                                     const Tensor& running_var, const Tensor& weight,
+                                     bool training, float momentum, float eps, int stride,
+                                     int padding, int workspace_channels) {
+  // Evaluation is not memory-bound, and AnomalyGuard should name the op that
+  // produced a non-finite value: both take the three ops one by one.
+  if (!training || anomaly_detection_enabled()) {
+    const Tensor cat = xs.size() == 1 ? xs[0] : concat_channels(xs);
+    return conv2d(batch_norm2d_relu(cat, gamma, beta, running_mean, running_var, training,
+                                    momentum, eps),
+                  weight, Tensor(), stride, padding);
+  }
+  const char* op = "concat_batch_norm_relu_conv2d";
+  const ConcatLayout c = concat_layout(op, xs);
+  const Tensor& x0 = xs[0];
+  const BatchNormShape bs =
+      batch_norm_shape(op, x0, c.output, gamma, beta, running_mean, running_var, momentum, eps);
+  check_same_device(op, x0, weight);
+  const Conv2dShape cs = conv2d_shape(op, c.output, weight, Tensor(), stride, padding, 1);
+  CG_CHECK(static_cast<int64_t>(bs.N) * bs.H * bs.W > 1,
+           op << ": training needs more than one value per channel, input is "
+              << shape_str(c.output));
+  const Shape channels{bs.C};
+  const Tensor gs = gamma.detach(), bes = beta.detach(), ws = weight.detach();
+  // The temporaries cat, z, dz and dcat, (N, C, H, W) each, are allocated
+  // for workspace_channels: every layer of a dense block passes the block's
+  // largest C, so all of them reuse the same few blocks of the allocator (the
+  // paper's "shared memory storage") instead of caching one per layer.
+  const int64_t capacity =
+      static_cast<int64_t>(bs.N) * std::max(bs.C, workspace_channels) * bs.H * bs.W;
+  const Device device = x0.device();
+  auto scratch = [capacity, device](const Shape& shape) {
+    return empty_in_block(shape, capacity, device);
+  };
+
+  // cat and z (N, C, H, W), y (N, C_out, H_out, W_out); mean, invstd (C)
+  auto bn_relu = [=](const Tensor& cat, const Tensor& rm, const Tensor& rv, Tensor& z,
+                     Tensor& mean, Tensor& invstd, float m) {
+    z = scratch(cat.shape());
+    mean = Tensor::empty(channels, cat.device());
+    invstd = Tensor::empty(channels, cat.device());
+    kernels(cat).batch_norm_relu_forward_train(bs, cat.data(), gs.data(), bes.data(), eps, m,
+                                               rm.data(), rv.data(), z.data(), mean.data(),
+                                               invstd.data());
+  };
+  Tensor y = Tensor::empty({cs.N, cs.C_out, cs.H_out(), cs.W_out()}, x0.device());
+  {
+    const Tensor cat = xs.size() == 1 ? x0 : concat_values(c, xs, capacity);
+    Tensor z, mean, invstd;
+    bn_relu(cat, running_mean, running_var, z, mean, invstd, momentum);
+    kernels(x0).conv2d_forward(cs, z.data(), weight.data(), nullptr, y.data());
+  }  // cat and z go back to the allocator here
+
+  std::vector<Tensor> saved;
+  for (const Tensor& x : xs) saved.push_back(x.detach());
+  const Tensor rms = running_mean.detach(), rvs = running_var.detach();
+  const bool need_dw = weight.requires_grad();
+  std::vector<Tensor> inputs = xs;
+  inputs.insert(inputs.end(), {gamma, beta, weight});
+  return record(y, op, inputs, [=](const Tensor& dy) {
+    const KernelTable& k = kernels(dy);
+    const Tensor cat = saved.size() == 1 ? saved[0] : concat_values(c, saved, capacity);
+    // The batch statistics again; the running ones are updated on copies, which are dropped.
+    Tensor z, mean, invstd;
+    bn_relu(cat, rms.clone(), rvs.clone(), z, mean, invstd, momentum);
+    Tensor dw;
+    if (need_dw) {
+      dw = Tensor::empty(ws.shape(), dy.device());
+      k.conv2d_backward_weight(cs, z.data(), dy.data(), dw.data(), nullptr);
     }
-    kernels(dy).concat_channels_backward(N, HW, shapes.size(), dy.data(), channels.data(),
-                                         ptrs.data());
-    return dxs;
+    Tensor dz = scratch(z.shape());
+    k.conv2d_backward_input(cs, dy.data(), ws.data(), dz.data());
+    Tensor dcat = scratch(cat.shape());
+    Tensor dgamma = Tensor::empty(channels, dy.device());
+    Tensor dbeta = Tensor::empty(channels, dy.device());
+    k.batch_norm_relu_backward(bs, dz.data(), cat.data(), z.data(), gs.data(), mean.data(),
+                               invstd.data(), dcat.data(), dgamma.data(), dbeta.data());
+    std::vector<Tensor> grads =
+        saved.size() == 1 ? std::vector<Tensor>{dcat} : concat_split(c, dcat);
+    grads.insert(grads.end(), {dgamma, dbeta, dw});
+    return grads;
   });
 }
 

@@ -43,6 +43,22 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 
 Tensor add(const Tensor& a, const Tensor& b);  // same shapes (residual connections)
 Tensor concat_channels(const std::vector<Tensor>& xs);  // along dimension 1
+// conv2d(batch_norm2d_relu(concat_channels(xs)), weight) without a bias:
+// DenseNet's bottleneck (norm1, relu1, conv1 over every earlier feature map)
+// and, with one input, its transition. In training neither the
+// concatenation nor the normalized tensor is kept for the backward pass,
+// which recomputes them from xs: a dense block of L layers then holds O(L)
+// activations instead of O(L^2) (Pleiss et al., 2017, "Memory-Efficient
+// Implementation of DenseNets"). The running statistics are updated once.
+// Its temporaries are allocated for workspace_channels channels (when more
+// than xs have), so that the layers of one block, passing the block's
+// largest width, share them. In evaluation (and under AnomalyGuard) it runs
+// the three ops one by one.
+Tensor concat_batch_norm_relu_conv2d(const std::vector<Tensor>& xs, const Tensor& gamma,
+                                     const Tensor& beta, const Tensor& running_mean,
+                                     const Tensor& running_var, const Tensor& weight,
+                                     bool training, float momentum = 0.1f, float eps = 1e-5f,
+                                     int stride = 1, int padding = 0, int workspace_channels = 0);
 Tensor flatten(const Tensor& x);                        // (N, ...) -> (N, rest), a view
 
 Tensor log_softmax(const Tensor& x);  // over the last dimension of (N, K)

@@ -68,6 +68,11 @@ class Conv2d : public Module {
   int64_t flops(const Shape&, const Shape& out) const override {
     return 2 * shape_numel(out) * (in_ / groups_) * kernel_ * kernel_;
   }
+  const Tensor& weight() const { return weight_; }
+  const Tensor& bias() const { return bias_; }
+  int stride() const { return stride_; }
+  int padding() const { return padding_; }
+  int groups() const { return groups_; }
 
  private:
   Tensor weight_, bias_;  // weight (C_out, C_in/groups, k, k), bias (C_out) or undefined
@@ -97,6 +102,20 @@ class BatchNorm2d : public Module {
     } reset{relu_after_};
     relu_after_ = true;
     return (*this)(x);
+  }
+  // conv(relu(this(concat(xs)))) as one op, concat_batch_norm_relu_conv2d
+  // (engine/ops.h): DenseNet's norm1-relu1-conv1 over every earlier feature
+  // map, without keeping the concatenation or the normalized tensor for
+  // backward. `conv` must have no bias and no groups; workspace_channels as
+  // in concat_batch_norm_relu_conv2d.
+  Tensor forward_concat_relu_conv(const std::vector<Tensor>& xs, const Conv2d& conv,
+                                  int workspace_channels = 0) {
+    CG_CHECK(!conv.bias().defined() && conv.groups() == 1,
+             "BatchNorm2d::forward_concat_relu_conv: the convolution must have no bias and no "
+             "groups");
+    return concat_batch_norm_relu_conv2d(xs, gamma_, beta_, running_mean_, running_var_,
+                                         conv.weight(), is_training(), momentum_, eps_,
+                                         conv.stride(), conv.padding(), workspace_channels);
   }
   std::string kind() const override { return "BatchNorm2d"; }
   std::string describe() const override { return std::to_string(channels_); }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "models/densenet.h"
 #include "models/lenet.h"
 #include "models/mobilenet.h"
 #include "models/resnet.h"
@@ -23,7 +24,8 @@ struct ModelOptions {
 
 inline const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names{"lenet", "resnet18", "resnet34", "resnet50",
-                                              "mobilenet"};
+                                              "mobilenet",
+                                              "densenet121", "densenet169", "densenet201"};
   return names;
 }
 
@@ -36,6 +38,9 @@ inline std::shared_ptr<Network> make_model(const std::string& name, int classes,
   if (name == "resnet50") return make_resnet(50, classes, gen);
   if (name == "mobilenet")
     return make_mobilenet(classes, gen, {options.width, options.head, options.input});
+  if (name == "densenet121") return make_densenet(121, classes, gen);
+  if (name == "densenet169") return make_densenet(169, classes, gen);
+  if (name == "densenet201") return make_densenet(201, classes, gen);
   std::string valid;
   for (const std::string& n : model_names()) valid += (valid.empty() ? "" : ", ") + n;
   CG_FAIL("unknown model '" << name << "'; valid names: " << valid);

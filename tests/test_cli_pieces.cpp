@@ -126,6 +126,21 @@ TEST_CASE("cli pieces: LayerCapture keeps a named layer's output and its gradien
   CHECK(default_gradcam_layer(*make_model("mobilenet", 3, gen, quarter), 64) == "blocks");
 }
 
+// A dense layer is called by its block with a list of feature maps, not
+// through Module::operator(); the block names it and offers its output itself.
+TEST_CASE("cli pieces: LayerCapture finds a layer inside a DenseNet block; Grad-CAM's default") {
+  Generator gen(0);
+  auto net = make_model("densenet121", 3, gen);
+  net->eval();
+  LayerCapture capture("features.denseblock2.denselayer3");
+  Tensor y = net->forward(Tensor::randn({1, 3, 64, 64}, gen));
+  REQUIRE(capture.found());
+  CHECK(capture.output().shape() == Shape{1, 32, 8, 8});  // growth 32 at 8x8
+  y.backward(Tensor::ones({1, 3}));
+  CHECK(capture.output().grad().defined());
+  CHECK(default_gradcam_layer(*net, 64) == "relu");  // after norm5, before the pool
+}
+
 // With a global average pool and a linear head after the layer, Grad-CAM's
 // channel weights are the head's weights divided by h w (the CAM of Zhou et
 // al., 2016), so the map can be computed by hand.

@@ -11,12 +11,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "engine/autograd.h"
+#include "base/error.h"
+#include "kernels/cpu/cpu.h"
+#include "layers/dense_block.h"
 #include "layers/depthwise_separable.h"
 #include "layers/residual.h"
 #include "layers/summary.h"
@@ -88,6 +92,15 @@ TEST_CASE("models: MobileNet v1 body counts as Keras's, heads add their layers")
   check_counts(*model("mobilenet", 7, dense), 3228864 - 21888 + head, 21888);
 }
 
+// torchvision 0.14.1: densenetXXX(num_classes=1000); the non-trainable
+// count is every BN's running_mean and running_var, as for ResNet.
+TEST_CASE("models: DenseNet-121/169/201 parameter counts equal torchvision's") {
+  check_counts(*model("densenet121", 1000), 7978856, 83648);
+  check_counts(*model("densenet169", 1000), 14149480, 158400);
+  check_counts(*model("densenet201", 1000), 20013928, 229056);
+  check_counts(*model("densenet121"), 6961031, 83648);  // 7 classes
+}
+
 TEST_CASE("models: freezing moves parameters to non-trainable") {
   auto net = model("resnet18");
   net->set_frozen(true);
@@ -100,21 +113,33 @@ TEST_CASE("models: freezing moves parameters to non-trainable") {
 
 // ---- names and shapes --------------------------------------------------------------------
 
-// tests/fixtures/resnet18_names.txt is written by make_model_names.py from
+namespace {
+
+// tests/fixtures/<model>_names.txt is written by make_model_names.py from
 // torchvision: "name d0,d1,..." per line, in state_dict order.
-TEST_CASE("models: ResNet-18's state_dict names and shapes are torchvision's, in order") {
-  std::ifstream file(std::string(CUDAGRAD_SOURCE_DIR) + "/tests/fixtures/resnet18_names.txt");
+void check_torchvision_names(const std::string& name) {
+  std::ifstream file(std::string(CUDAGRAD_SOURCE_DIR) + "/tests/fixtures/" + name + "_names.txt");
   REQUIRE(file.good());
   std::vector<std::string> expected, ours;
   for (std::string line; std::getline(file, line);)
     if (!line.empty() && line[0] != '#') expected.push_back(line);
-  for (const auto& [name, t] : model("resnet18")->state_dict()) {
+  for (const auto& [tensor_name, t] : model(name)->state_dict()) {
     std::string dims;
     for (int64_t d : t.shape()) dims += (dims.empty() ? "" : ",") + std::to_string(d);
-    ours.push_back(name + " " + dims);
+    ours.push_back(tensor_name + " " + dims);
   }
   REQUIRE(ours.size() == expected.size());
   for (size_t i = 0; i < ours.size(); ++i) CHECK(ours[i] == expected[i]);
+}
+
+}  // namespace
+
+TEST_CASE("models: ResNet-18's state_dict names and shapes are torchvision's, in order") {
+  check_torchvision_names("resnet18");
+}
+
+TEST_CASE("models: DenseNet-121's state_dict names and shapes are torchvision's, in order") {
+  check_torchvision_names("densenet121");
 }
 
 TEST_CASE("models: forward shapes at small inputs match the shape inference") {
@@ -122,6 +147,9 @@ TEST_CASE("models: forward shapes at small inputs match the shape inference") {
   CHECK(forward_shape(*model("resnet34", 5), {1, 3, 32, 32}) == Shape{1, 5});
   CHECK(forward_shape(*model("resnet50"), {1, 3, 32, 32}) == Shape{1, 7});
   CHECK(forward_shape(*model("mobilenet"), {2, 3, 64, 64}) == Shape{2, 7});
+  // 32x32 leaves DenseNet's last block at 1x1 (batch 1: evaluation mode).
+  CHECK(forward_shape(*model("densenet121"), {1, 3, 32, 32}) == Shape{1, 7});
+  CHECK(shape_str(model("densenet201")->output_shape({2, 3, 224, 224})) == "(2, 7)");
 
   ModelOptions half;
   half.width = 0.5f;
@@ -183,6 +211,7 @@ TEST_CASE("summary: rows per layer, totals as Keras, FLOPs as torchvision hooks 
   CHECK(count_flops(*model("resnet50"), {3, 224, 224}) == 8174301184);
   // MobileNet paper, Table 1: 569 million multiply-adds (its count rounds).
   CHECK(count_flops(*model("mobilenet", 1000), {3, 224, 224}) / 2 / 1000000 == 568);
+  CHECK(count_flops(*model("densenet121", 1000), {3, 224, 224}) == 5668323328);
 }
 
 // ---- gradient checks of the building blocks -------------------------------------------------
@@ -260,6 +289,54 @@ TEST_CASE("gradcheck: depthwise-separable block, stride 1 and 2") {
   }
 }
 
+// DenseNet's blocks run norm1-relu1-conv1 as one op that recomputes in
+// backward (engine/ops.h); the checker sees only the blocks' inputs and
+// outputs, so a wrong recomputation fails here like a wrong formula.
+// (In evaluation the blocks run the plain ops, each checked on its own; 20
+// elements per tensor keep this to seconds.)
+TEST_CASE("gradcheck: DenseBlock of two layers and a Transition, BN in training") {
+  testing::GradCheckOptions options = block_options();
+  options.max_checks_per_input = 20;
+  Generator gen(9);
+  DenseBlock block(2, 3, /*growth=*/2, /*bn_size=*/2, gen);  // 3 -> 7 channels
+  std::vector<Tensor> inputs = input_and_parameters(block, {2, 3, 3, 4}, gen);
+  CHECK(inputs.size() == 1 + 2 * 6);  // x; per layer norm1 (2), conv1, norm2 (2), conv2
+  auto f = [&](const std::vector<Tensor>& in) { return block.forward(in[0]); };
+  testing::expect_gradients_match("DenseBlock", f, inputs, options);
+
+  Transition transition(5, 2, gen);
+  std::vector<Tensor> t_inputs = input_and_parameters(transition, {2, 5, 4, 6}, gen);
+  auto g = [&](const std::vector<Tensor>& in) { return transition.forward(in[0]); };
+  testing::expect_gradients_match("Transition", g, t_inputs, options);
+}
+
+// The point of concat_batch_norm_relu_conv2d: what a training step leaves
+// in the caching allocator (its peak, as the process's RSS sees it) grows
+// with the block's depth L, not L^2. Under AnomalyGuard the op runs as its
+// three ops, which keep the concatenation and the normalized tensor of
+// every layer: the naive block, for comparison.
+TEST_CASE("DenseBlock: a training step holds far less memory than the three ops would") {
+  Generator gen(11);
+  DenseBlock block(12, 16, /*growth=*/8, /*bn_size=*/4, gen);  // 16 -> 112 channels
+  Tensor x = Tensor::randn({2, 16, 16, 16}, gen).set_requires_grad(true);
+  auto reserved_by_step = [&](bool naive) {
+    cpu::release_cached_memory();
+    const size_t before = cpu::allocator_stats().reserved;
+    {
+      std::unique_ptr<AnomalyGuard> guard(naive ? new AnomalyGuard : nullptr);
+      Tensor y = block.forward(x);
+      y.backward(Tensor::ones(y.shape()));
+    }
+    x.zero_grad();
+    for (Tensor p : block.parameters()) p.zero_grad();
+    return static_cast<double>(cpu::allocator_stats().reserved - before);
+  };
+  const double naive = reserved_by_step(true), recomputing = reserved_by_step(false);
+  MESSAGE("a 12-layer block's step reserves " << recomputing / 1e6 << " MB, the three ops "
+                                              << naive / 1e6 << " MB");
+  CHECK(recomputing < 0.6 * naive);
+}
+
 // ---- the command line -----------------------------------------------------------------------
 
 namespace {
@@ -286,6 +363,12 @@ TEST_CASE("cli: cudagrad summary prints the layers and Keras-style totals") {
   CHECK(out.find("Total params: 11,189,703") != std::string::npos);
   CHECK(out.find("Trainable params: 11,180,103") != std::string::npos);
   CHECK(out.find("Non-trainable params: 9,600") != std::string::npos);
+
+  CHECK(run_cli("summary --model densenet121 --classes 1000", out) == 0);
+  CHECK(out.find("features.denseblock3.denselayer24.conv2") != std::string::npos);
+  CHECK(out.find("(1, 1024, 7, 7)") != std::string::npos);  // denseblock4 and norm5
+  CHECK(out.find("Trainable params: 7,978,856") != std::string::npos);
+  CHECK(out.find("Non-trainable params: 83,648") != std::string::npos);
 
   CHECK(run_cli("summary --model mobilenet --width 0.5 --input 64", out) == 0);
   CHECK(out.find("Non-trainable params: 10,944") != std::string::npos);  // half of 21,888

@@ -8,10 +8,15 @@
 // difference's own truncation error (h^2/6 f''') is of the same order.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
+#include "engine/dispatch.h"
 #include "engine/generator.h"
 #include "engine/ops.h"
+#include "kernels/cuda/cuda_backend.h"
 #include "tests/gradcheck.h"
 
 using namespace cudagrad;
@@ -255,6 +260,75 @@ TEST_CASE("gradcheck: concat_channels, flatten") {
   expect_gradients_match("flatten -> linear",
                          [](const std::vector<Tensor>& in) { return linear(flatten(in[0]), in[1], Tensor()); },
                          {x, w});
+}
+
+TEST_CASE("gradcheck: concat_batch_norm_relu_conv2d, 1x1 and 3x3 (kinks skipped)") {
+  Generator gen(23);
+  Tensor a = param({2, 3, 4, 5}, gen), b = param({2, 2, 4, 5}, gen);
+  Tensor gamma = Tensor::uniform({5}, gen, 0.5f, 1.5f).set_requires_grad(true);
+  Tensor beta = param({5}, gen, 0.5f);
+  Tensor rm = Tensor::zeros({5}), rv = Tensor::ones({5});
+  GradCheckOptions options;
+  options.skip_kinks = true;
+  for (int kernel : {1, 3}) {
+    Tensor w = param({4, 5, kernel, kernel}, gen, 0.5f);
+    for (bool training : {true, false}) {
+      auto f = [&](const std::vector<Tensor>& in) {
+        return concat_batch_norm_relu_conv2d({in[0], in[1]}, in[2], in[3], rm, rv, in[4], training,
+                                             0.1f, 1e-5f, 1, kernel / 2);
+      };
+      expect_gradients_match("concat_batch_norm_relu_conv2d " + std::to_string(kernel) + "x" +
+                                 std::to_string(kernel) + (training ? " (train)" : " (eval)"),
+                             f, {a, b, gamma, beta, w}, options);
+    }
+  }
+}
+
+// The recomputing op against the three ops it replaces, on every host
+// backend and on the CUDA kernels under the SIMT emulation: the same values,
+// and the running statistics updated once. (The op adds no kernel: it calls
+// the table's concatenation, batch norm + ReLU and convolution kernels,
+// each compared with the reference on its own elsewhere.)
+TEST_CASE("concat_batch_norm_relu_conv2d is conv2d(batch_norm2d_relu(concat_channels))") {
+  std::vector<const KernelTable*> backends = host_backends();
+  backends.push_back(&cuda_emulated::kernel_table());
+  for (const KernelTable* backend : backends) {
+    HostBackendScope scope(*backend);
+    INFO(backend->name);
+    Generator gen(24);
+    std::vector<Tensor> xs{Tensor::randn({3, 4, 5, 6}, gen).set_requires_grad(true),
+                           Tensor::randn({3, 2, 5, 6}, gen).set_requires_grad(true),
+                           Tensor::randn({3, 3, 5, 6}, gen).set_requires_grad(true)};
+    Tensor gamma = Tensor::uniform({9}, gen, 0.5f, 1.5f).set_requires_grad(true);
+    Tensor beta = Tensor::randn({9}, gen).set_requires_grad(true);
+    Tensor w = Tensor::randn({7, 9, 1, 1}, gen).set_requires_grad(true);
+    Tensor r = Tensor::randn({3, 7, 5, 6}, gen);  // dL/dy
+    std::vector<std::vector<float>> results[2];
+    for (int fused = 0; fused < 2; ++fused) {
+      Tensor rm = Tensor::zeros({9}), rv = Tensor::ones({9});
+      for (Tensor t : {xs[0], xs[1], xs[2], gamma, beta, w}) t.zero_grad();
+      Tensor y = fused ? concat_batch_norm_relu_conv2d(xs, gamma, beta, rm, rv, w, true)
+                       : conv2d(batch_norm2d_relu(concat_channels(xs), gamma, beta, rm, rv, true),
+                                w, Tensor());
+      y.backward(r);
+      results[fused] = {y.to_vector(),          xs[0].grad().to_vector(), xs[1].grad().to_vector(),
+                        xs[2].grad().to_vector(), gamma.grad().to_vector(), beta.grad().to_vector(),
+                        w.grad().to_vector(),     rm.to_vector(),           rv.to_vector()};
+    }
+    const char* names[] = {"y",      "dx0",   "dx1", "dx2",          "dgamma",
+                           "dbeta", "dw", "running_mean", "running_var"};
+    for (int i = 0; i < 9; ++i) {
+      INFO(names[i]);
+      REQUIRE(results[0][i].size() == results[1][i].size());
+      double worst = 0, scale = 1;
+      for (size_t j = 0; j < results[0][i].size(); ++j) {
+        worst = std::max(worst, std::fabs(double(results[0][i][j]) - results[1][i][j]));
+        scale = std::max(scale, std::fabs(double(results[0][i][j])));
+      }
+      // The same kernels on the same numbers: equal up to the order of a sum.
+      CHECK(worst <= 1e-5 * scale);
+    }
+  }
 }
 
 TEST_CASE("gradcheck: log_softmax and weighted cross-entropy with label smoothing") {

@@ -21,7 +21,10 @@ const std::vector<std::pair<ModelKind, std::string>>& choice_names<ModelKind>() 
       {ModelKind::resnet18, "resnet18"},
       {ModelKind::resnet34, "resnet34"},
       {ModelKind::resnet50, "resnet50"},
-      {ModelKind::mobilenet, "mobilenet"}};
+      {ModelKind::mobilenet, "mobilenet"},
+      {ModelKind::densenet121, "densenet121"},
+      {ModelKind::densenet169, "densenet169"},
+      {ModelKind::densenet201, "densenet201"}};
   return names;
 }
 

@@ -32,7 +32,7 @@ namespace cudagrad {
 namespace train {
 
 // ---- the choices ---------------------------------------------------------------------
-enum class ModelKind { lenet, resnet18, resnet34, resnet50, mobilenet };
+enum class ModelKind { lenet, resnet18, resnet34, resnet50, mobilenet, densenet121, densenet169, densenet201 };
 enum class OptimizerKind { sgd, adam, adamw };
 enum class Schedule { none, step, cosine, plateau };    // the learning rate per epoch
 enum class AugmentPreset { none, flip_rotate, flip_zoom_shift_rotate, flip_zoom_shear };
