@@ -92,7 +92,7 @@ TEST_CASE("caching allocator: a freed block serves the next request of its bucke
   a.deallocate(r);
 }
 
-TEST_CASE("caching allocator: allocated, reserved and peak; release on demand") {
+TEST_CASE("caching allocator: allocated, reserved and peak, and release on demand") {
   FakeDevice device(64 * MiB);
   DeviceCachingAllocator a(device.raw());
   void* big = a.allocate(3 * MiB);  // 4 MiB bucket

@@ -128,7 +128,7 @@ TEST_CASE("cli pieces: LayerCapture keeps a named layer's output and its gradien
 
 // A dense layer is called by its block with a list of feature maps, not
 // through Module::operator(); the block names it and offers its output itself.
-TEST_CASE("cli pieces: LayerCapture finds a layer inside a DenseNet block; Grad-CAM's default") {
+TEST_CASE("cli pieces: LayerCapture finds a layer inside a DenseNet block, and Grad-CAM's default") {
   Generator gen(0);
   auto net = make_model("densenet121", 3, gen);
   net->eval();

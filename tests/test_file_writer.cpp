@@ -162,7 +162,7 @@ TEST_CASE("file writer: stale temporaries of dead processes are removed, live on
   CHECK(files::remove_stale_temporaries(t.path().string()) == 0);
 }
 
-TEST_CASE("file writer: SIGTERM or SIGINT while a temporary is open removes it; the exit is the signal's") {
+TEST_CASE("file writer: SIGTERM or SIGINT while a temporary is open removes it, and the exit is the signal's") {
   for (int signal : {SIGTERM, SIGINT}) {
     CAPTURE(signal);
     TempDir t("writer_signal");
