@@ -11,6 +11,7 @@
 #include "train/gradcam.h"
 #include "train/lr_schedule.h"
 #include "train/model_setup.h"
+#include "train/run_data.h"
 #include "cli/recipes.h"
 #include "cli/train_flags.h"
 #include "train/train_config.h"
@@ -169,4 +170,46 @@ TEST_CASE("cli pieces: Grad-CAM before a pooled linear head equals the class act
     for (int c = 0; c < channels; ++c) cam += w[2 * channels + c] / 9.0 * a[c * 9 + i];
     CHECK(r.heat[i] == doctest::Approx(std::max(cam, 0.0)).epsilon(1e-4));
   }
+}
+
+// --split-by: by lesion (the default) no lesion's images are in two parts;
+// by image (the tutorials' split) they may be, and here some are.
+TEST_CASE("cli pieces: --split-by lesion keeps a lesion in one part, image splits it") {
+  cudagrad::data::Dataset dataset;
+  dataset.class_names = {"a", "b"};
+  for (int lesion = 0; lesion < 30; ++lesion)
+    for (int view = 0; view < 4; ++view) {
+      cudagrad::data::Sample s;
+      s.image_id = "img" + std::to_string(lesion) + "_" + std::to_string(view);
+      s.group_id = "lesion" + std::to_string(lesion);
+      s.label = lesion % 2;
+      dataset.samples.push_back(s);
+    }
+  auto lesions_in_two_parts = [&](const cudagrad::data::Split& split) {
+    int spread = 0;
+    for (int lesion = 0; lesion < 30; ++lesion) {
+      const int first = split.part[lesion * 4];
+      for (int view = 1; view < 4; ++view)
+        if (split.part[lesion * 4 + view] != first) {
+          ++spread;
+          break;
+        }
+    }
+    return spread;
+  };
+  cudagrad::train::TrainConfig config;
+  config.seed = 3;
+  CHECK(lesions_in_two_parts(cudagrad::train::make_split(dataset, config)) == 0);
+  config.split_by = cudagrad::train::SplitBy::image;
+  const cudagrad::data::Split by_image = cudagrad::train::make_split(dataset, config);
+  CHECK(lesions_in_two_parts(by_image) > 0);
+  // The same fractions: part sizes within one lesion's 4 images of each other.
+  const std::vector<int64_t> a = by_image.sizes(), b = cudagrad::train::make_split(dataset, {}).sizes();
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) <= 4);
+  // The setting travels with the run's config.
+  const cudagrad::train::TrainConfig back =
+      cudagrad::train::from_json(nlohmann::json::parse(cudagrad::train::to_json(config).dump()),
+                                 "config.json");
+  CHECK(back.split_by == cudagrad::train::SplitBy::image);
 }

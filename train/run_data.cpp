@@ -26,11 +26,19 @@ data::Dataset load_run_dataset(const TrainConfig& config, bool quiet) {
 }
 
 data::Split make_split(const data::Dataset& dataset, const TrainConfig& config) {
+  // --split-by image: every image its own group, so a lesion's images can
+  // land in different parts (the tutorials' split, kept to measure the leak).
+  std::vector<data::Sample> by_image;
+  if (config.split_by == SplitBy::image) {
+    by_image = dataset.samples;
+    for (data::Sample& s : by_image) s.group_id = s.image_id;
+  }
+  const std::vector<data::Sample>& samples =
+      config.split_by == SplitBy::image ? by_image : dataset.samples;
   if (config.folds > 0)
     return data::fold_train_val(
-        data::split_k_folds(dataset.samples, dataset.num_classes(), config.folds, config.seed),
-        config.fold);
-  return data::split_train_val_test(dataset.samples, dataset.num_classes(), config.split_fractions,
+        data::split_k_folds(samples, dataset.num_classes(), config.folds, config.seed), config.fold);
+  return data::split_train_val_test(samples, dataset.num_classes(), config.split_fractions,
                                     config.seed);
 }
 

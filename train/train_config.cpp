@@ -85,6 +85,13 @@ const std::vector<std::pair<OnNan, std::string>>& choice_names<OnNan>() {
 }
 
 template <>
+const std::vector<std::pair<SplitBy, std::string>>& choice_names<SplitBy>() {
+  static const std::vector<std::pair<SplitBy, std::string>> names{{SplitBy::lesion, "lesion"},
+                                                                  {SplitBy::image, "image"}};
+  return names;
+}
+
+template <>
 const std::vector<std::pair<MobileNetHead, std::string>>& choice_names<MobileNetHead>() {
   static const std::vector<std::pair<MobileNetHead, std::string>> names{
       {MobileNetHead::pooled, "pooled"}, {MobileNetHead::dense, "dense"}};
@@ -137,6 +144,7 @@ template NormalizationKind parse_choice<NormalizationKind>(const std::string&, c
 template Freeze parse_choice<Freeze>(const std::string&, const std::string&);
 template DeviceChoice parse_choice<DeviceChoice>(const std::string&, const std::string&);
 template OnNan parse_choice<OnNan>(const std::string&, const std::string&);
+template SplitBy parse_choice<SplitBy>(const std::string&, const std::string&);
 template MobileNetHead parse_choice<MobileNetHead>(const std::string&, const std::string&);
 template data::Layout parse_choice<data::Layout>(const std::string&, const std::string&);
 template data::LabelMode parse_choice<data::LabelMode>(const std::string&, const std::string&);
@@ -297,6 +305,7 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
   j["folds"] = c.folds;
   j["fold"] = c.fold;
   j["cache-dir"] = c.cache_dir;
+  j["split-by"] = name_of(c.split_by);
   j["augment"] = name_of(c.augment);
   j["normalization"] = name_of(c.normalization);
   j["model"] = name_of(c.model);
@@ -337,6 +346,7 @@ TrainConfig from_json(const nlohmann::json& j, const std::string& source) {
   r.integer("folds", c.folds);
   r.integer("fold", c.fold);
   r.text("cache-dir", c.cache_dir);
+  r.choice("split-by", c.split_by);  // absent before it existed: by lesion
   r.choice("augment", c.augment);
   r.choice("normalization", c.normalization);
   r.choice("model", c.model);

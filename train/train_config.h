@@ -39,6 +39,10 @@ enum class AugmentPreset { none, flip_rotate, flip_zoom_shift_rotate, flip_zoom_
 enum class NormalizationKind { tutorial, imagenet };  // seed 003's mean and std, or ImageNet's
 enum class Freeze { none, backbone };
 enum class DeviceChoice { automatic, cpu, cuda };
+// Which images may not be split apart: the images of one lesion (HAM10000's
+// lesion_id: no lesion is seen in training and again in testing), or none
+// (each image alone, as the tutorials' code splits, which leaks lesions).
+enum class SplitBy { lesion, image };
 enum class OnNan { stop, skip };  // a non-finite loss or gradient: stop with an Error, or skip the step
 
 // Each choice's names as the command line and JSON spell them, in the order
@@ -63,6 +67,8 @@ template <>
 const std::vector<std::pair<DeviceChoice, std::string>>& choice_names<DeviceChoice>();
 template <>
 const std::vector<std::pair<OnNan, std::string>>& choice_names<OnNan>();
+template <>
+const std::vector<std::pair<SplitBy, std::string>>& choice_names<SplitBy>();
 template <>
 const std::vector<std::pair<MobileNetHead, std::string>>& choice_names<MobileNetHead>();
 template <>
@@ -103,6 +109,7 @@ struct TrainConfig {
   data::LabelMode labels = data::LabelMode::multiclass;
   bool skip_missing = false;         // leave out listed images that are not on disk
   data::SplitFractions split_fractions{0.64, 0.16, 0.2};  // train, val, test
+  SplitBy split_by = SplitBy::lesion;  // keep a lesion's images in one part, or split image by image
   int folds = 0, fold = 0;           // folds > 0: k-fold cross-validation, round `fold`
   std::string cache_dir;             // "" picks a default (default_cache_dir)
   AugmentPreset augment = AugmentPreset::none;  // a data/augment.h preset
