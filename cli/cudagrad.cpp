@@ -12,11 +12,9 @@
 
 #include "base/error.h"
 #include "base/signals.h"
-#include "engine/device.h"
-#include "base/error.h"
-#include "kernels/cpu/cpu.h"
 #include "cli/commands.h"
-#include "base/signals.h"
+#include "engine/device.h"
+#include "kernels/cpu/cpu.h"
 #include "train/interrupt.h"
 
 namespace cudagrad {
@@ -48,7 +46,8 @@ void print_usage() {
   std::printf("usage: cudagrad <command> [options]\n\ncommands:\n");
   for (const Command& c : commands()) std::printf("  %-13s %s\n", c.name, c.summary);
   std::printf("\n'cudagrad help <command>' lists a command's options; 'cudagrad --version' the\n"
-              "version and the CPU vector target in use.\n");
+              "version and the CPU vector target in use; 'cudagrad --debug <command> ...' adds\n"
+              "to an error where in cudagrad's source it was raised.\n");
 }
 
 int help(const Args& args) {
@@ -85,8 +84,16 @@ int version() {
   return 0;
 }
 
+// `cudagrad --debug <command> ...`: an error also says where in cudagrad's
+// source it was raised, for a bug report; the user's one line stays the same.
+bool g_debug = false;
+
 int run(int argc, char** argv) {
-  const Args words(argv + 1, argv + argc);
+  Args words(argv + 1, argv + argc);
+  if (!words.empty() && words[0] == "--debug") {
+    g_debug = true;
+    words.erase(words.begin());
+  }
   if (words.empty()) {
     print_usage();
     return 2;
@@ -136,6 +143,8 @@ int main(int argc, char** argv) {
   } catch (const cudagrad::Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "cudagrad: error: %s\n", e.what());
+    if (cudagrad::cli::g_debug && !e.where().empty())
+      std::fprintf(stderr, "cudagrad: (raised at %s)\n", e.where().c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);

@@ -51,6 +51,24 @@ TEST_CASE("cli: bad arguments are a one-line error and a non-zero status") {
   }
 }
 
+// The one line names no source file; --debug adds a second line saying where
+// in cudagrad's source the error was raised (for a bug report).
+TEST_CASE("cli: --debug adds where an error was raised, the one line stays the same") {
+  TempDir dir("cli_debug");
+  const std::string args = "train --model resnet18 --batch 0 --data " + shared_sample_data() +
+                           " --cache-dir " + dir / "c" + " --out " + dir / "run";
+  std::string plain, debug;
+  CHECK(run_cli(args, plain) == 1);
+  CHECK(run_cli("--debug " + args, debug) == 1);
+  CHECK(count_lines(plain) == 1);
+  CHECK(plain.find(".cpp") == std::string::npos);
+  INFO(debug);
+  CHECK(count_lines(debug) == 2);
+  CHECK(debug.rfind(plain, 0) == 0);  // the same first line
+  CHECK(debug.find("cudagrad: (raised at ") != std::string::npos);
+  CHECK(debug.find("train/train_config.cpp:") != std::string::npos);  // the path as compiled
+}
+
 TEST_CASE("cli: help, toy and bench-layers run") {
   std::string out;
   CHECK(run_cli("help", out) == 0);
